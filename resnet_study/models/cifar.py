@@ -1,0 +1,43 @@
+"""CIFAR-10 networks of section 4.2: depth 6n+2, three stages of n two-layer blocks."""
+
+from __future__ import annotations
+
+from ._registry import register_family
+from .resnet import BasicBlock, ResNet
+
+PAPER_DEPTHS = (20, 32, 44, 56, 110, 1202)  # Table 6
+
+
+def check_cifar_depth(depth: int) -> None:
+    if depth < 8 or (depth - 2) % 6:
+        raise ValueError(f"CIFAR depth must be 6n+2 with n >= 1 (8, 14, 20, 32, 44, 56, 110, ...); got {depth}")
+
+
+def _cifar_net(depth: int, residual: bool, shortcut: str = "A", num_classes: int = 10) -> ResNet:
+    check_cifar_depth(depth)
+    n = (depth - 2) // 6
+    # 16/32/64 filters on 32/16/8 maps, 3x3 stem, no pooling; option A by default (section 4.2).
+    return ResNet(BasicBlock, [n, n, n], [16, 32, 64], residual=residual, shortcut=shortcut,
+                  stem_width=16, stem_kernel=3, stem_stride=1, stem_pool=False,
+                  num_classes=num_classes)
+
+
+_FAMILY = dict(dataset="cifar", paper_depths=PAPER_DEPTHS, input_size=(3, 32, 32),
+               default_shortcut="A", check_depth=check_cifar_depth)
+
+
+@register_family("cifar_resnet", residual=True, **_FAMILY)
+def cifar_resnet(depth: int, **kwargs) -> ResNet:
+    """CIFAR ResNet of ``depth`` = 6n+2 layers.
+
+    Args:
+        shortcut: ``"A"`` (default, zero-padding), ``"B"`` or ``"C"`` projections.
+        num_classes: outputs (default 10).
+    """
+    return _cifar_net(depth, True, **kwargs)
+
+
+@register_family("cifar_plain", residual=False, **_FAMILY)
+def cifar_plain(depth: int, **kwargs) -> ResNet:
+    """CIFAR plain net: ``cifar_resnet(depth)`` without its shortcuts."""
+    return _cifar_net(depth, False, **kwargs)

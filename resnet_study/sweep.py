@@ -1,0 +1,2 @@
+def add_sweep_parser(sub):
+    pass

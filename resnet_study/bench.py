@@ -1,2 +1,134 @@
-def add_bench_parser(sub):
-    pass
+"""``resnet-study bench``: training throughput of our engine beside a conventional PyTorch loop.
+
+The conventional loop is what the widely used CIFAR reproductions do: torchvision's CIFAR10
+dataset, PIL transforms (pad-crop, flip, ToTensor, Normalize), a DataLoader with worker
+processes, fp32, no channels_last. Both train the same model with the same optimiser, in the
+same process, timed after warm-up with the device synchronised.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from .engine import Trainer, add_run_arguments, config_from_args, device_name
+from .io import git_commit, write_json
+
+
+def _synchronize(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def time_engine(trainer: Trainer, steps: int, warmup: int) -> float:
+    """Images per second of the engine's own training step (device-resident data)."""
+    for i in range(warmup):
+        trainer._step(i)
+    _synchronize(trainer.device)
+    start = time.perf_counter()
+    for i in range(warmup, warmup + steps):
+        trainer._step(i)
+    trainer.metrics.tolist()  # the engine reads its metrics once per logged row
+    _synchronize(trainer.device)
+    return steps * trainer.train_loader.batch_size / (time.perf_counter() - start)
+
+
+def conventional_loader(data_dir: str, batch_size: int, workers: int, pin_memory: bool):
+    import torchvision.transforms as T
+    from torchvision.datasets import CIFAR10
+
+    class CIFAR10Folder(CIFAR10):
+        """torchvision's CIFAR10, accepting any folder in the official format (subsets too)."""
+
+        meta = {**CIFAR10.meta, "md5": None}
+
+        def _check_integrity(self) -> bool:
+            return True
+
+    root = Path(data_dir)
+    root = root.parent if root.name == "cifar-10-batches-py" else root
+    transform = T.Compose([T.RandomCrop(32, padding=4), T.RandomHorizontalFlip(), T.ToTensor(),
+                           T.Normalize((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616))])
+    dataset = CIFAR10Folder(str(root), train=True, transform=transform, download=False)
+    return torch.utils.data.DataLoader(dataset, batch_size=batch_size, shuffle=True, drop_last=True,
+                                       num_workers=workers, pin_memory=pin_memory,
+                                       persistent_workers=workers > 0)
+
+
+def time_conventional(model: torch.nn.Module, loader, device: torch.device, steps: int, warmup: int,
+                      lr: float = 0.1) -> float:
+    """Images per second of a plain fp32 loop fed by a DataLoader."""
+    optimizer = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9, weight_decay=1e-4)
+    batches = itertools.chain.from_iterable(itertools.repeat(loader))
+    model.train()
+
+    def step():
+        x, y = next(batches)
+        x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+        loss = F.cross_entropy(model(x), y)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        return len(y)
+
+    for _ in range(warmup):
+        step()
+    _synchronize(device)
+    start = time.perf_counter()
+    images = sum(step() for _ in range(steps))
+    _synchronize(device)
+    return images / (time.perf_counter() - start)
+
+
+def benchmark(cfg, *, steps: int = 50, warmup: int = 10, workers: int = 4, conventional: bool = True) -> dict:
+    from .models import create_model
+
+    with tempfile.TemporaryDirectory() as scratch:
+        trainer = Trainer(cfg, scratch, progress=False, log=lambda *_: None)
+        trainer._build()
+        ours = time_engine(trainer, steps, warmup)
+    result = {"model": cfg.model, "batch_size": cfg.batch_size, "device": device_name(trainer.device),
+              "torch_version": torch.__version__, "compile": cfg.compile, "amp": cfg.amp,
+              "steps": steps, "warmup": warmup, "engine_images_per_second": round(ours, 1),
+              "commit": git_commit()}
+    if conventional:
+        torch.manual_seed(cfg.seed)
+        model = create_model(cfg.model).to(trainer.device)
+        loader = conventional_loader(cfg.data_dir, cfg.batch_size, workers, trainer.device.type == "cuda")
+        theirs = time_conventional(model, loader, trainer.device, steps, warmup)
+        result.update(conventional_images_per_second=round(theirs, 1), conventional_workers=workers,
+                      speedup=round(ours / theirs, 2))
+    return result
+
+
+def _bench_command(args: argparse.Namespace) -> None:
+    cfg = config_from_args(args, model=args.model)
+    result = benchmark(cfg, steps=args.steps, warmup=args.warmup, workers=args.workers,
+                       conventional=not args.engine_only)
+    print(f"{result['model']} on {result['device']}, batch {result['batch_size']}, torch {result['torch_version']}")
+    print(f"  engine (device-resident data{', bf16' if cfg.amp and 'cpu' not in result['device'] else ''})"
+          f": {result['engine_images_per_second']:>10,.0f} images/s")
+    if "speedup" in result:
+        print(f"  conventional (DataLoader, PIL, fp32, {args.workers} workers): "
+              f"{result['conventional_images_per_second']:>10,.0f} images/s")
+        print(f"  speed-up: {result['speedup']:.2f}x")
+    if args.json:
+        write_json(args.json, result)
+
+
+def add_bench_parser(sub) -> None:
+    parser = sub.add_parser("bench", help="time training steps: our engine against a conventional loop")
+    parser.add_argument("--model", default="cifar_resnet56")
+    parser.add_argument("--steps", type=int, default=50, help="timed steps (default 50)")
+    parser.add_argument("--warmup", type=int, default=10, help="untimed steps first (default 10)")
+    parser.add_argument("--workers", type=int, default=4, help="DataLoader workers of the conventional loop")
+    parser.add_argument("--engine-only", action="store_true", help="skip the conventional loop")
+    parser.add_argument("--json", help="also write the result to this JSON file")
+    add_run_arguments(parser)
+    parser.set_defaults(func=_bench_command)

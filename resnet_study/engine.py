@@ -1,2 +1,333 @@
-def add_train_parser(sub):
-    pass
+"""The CIFAR-10 training engine: the paper's recipe (section 4.2), resumable, fast on GPUs.
+
+A run folder holds ``config.json``, ``curves.csv``, ``summary.json`` and ``checkpoint.pt``, each
+written atomically. Every minibatch is a function of (seed, iteration) and the checkpoint holds
+everything else, so a run killed at any moment resumes to exactly the numbers of an
+uninterrupted one (on CPU; cuDNN is not bitwise deterministic).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import math
+import platform
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+
+from .config import PRESETS, TrainConfig, make_config, parse_assignments
+from .data import DeviceLoader, load_cifar10, pixel_statistics
+from .errors import StudyError
+from .io import atomic_path, check_writable, git_commit, read_json, write_csv, write_json
+from .models import create_model, model_info
+
+CURVE_COLUMNS = ["iteration", "epoch", "lr", "train_loss", "train_error", "test_error"]
+# Keys that may change between a run and its resumption without changing its numbers.
+RUNTIME_KEYS = {"device", "download", "compile", "data_dir"}
+FINISHED = ("done", "diverged")
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError:
+        raise StudyError(f"device must be auto, cpu or cuda[:N]; got {name!r}") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise StudyError(f"device {name!r} was asked for but this machine has no CUDA GPU; use --device cpu")
+    return device
+
+
+def device_name(device: torch.device) -> str:
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    return f"cpu ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)"
+
+
+def learning_rate(cfg: TrainConfig, iteration: int, warm: bool) -> float:
+    """Step schedule of section 4.2; nets of depth >= warmup_depth start at warmup_lr until
+    the training error first falls below warmup_error (``warm`` is then True)."""
+    if not warm:
+        return cfg.warmup_lr
+    return cfg.lr * cfg.gamma ** sum(iteration >= m for m in cfg.milestones)
+
+
+class Trainer:
+    """One run of one network. ``Trainer(cfg, out).run()`` returns the summary dict."""
+
+    def __init__(self, cfg: TrainConfig, out: str | Path, *, progress: bool | None = None, log=print) -> None:
+        self.cfg, self.out, self.log = cfg.validate(), Path(out), log
+        self.progress = sys.stderr.isatty() if progress is None else progress
+        check_writable(self.out)
+
+    # ---- files -------------------------------------------------------------------------------
+    def _check_same_run(self) -> None:
+        saved = read_json(self.out / "config.json")
+        if saved is None:
+            return
+        mine = {k: v for k, v in self.cfg.to_dict().items() if k not in RUNTIME_KEYS}
+        theirs = {k: v for k, v in saved["config"].items() if k not in RUNTIME_KEYS}
+        changed = sorted(k for k in mine if mine[k] != theirs.get(k))
+        if changed:
+            raise StudyError(f"{self.out} holds a run with a different configuration ({', '.join(changed)}); "
+                             f"choose another --out or delete that folder")
+
+    def _write_config(self, data_description: dict, notes: list[str]) -> None:
+        if (self.out / "config.json").exists():
+            return
+        write_json(self.out / "config.json", {
+            "config": self.cfg.to_dict(),
+            "model": {"name": self.cfg.model, "kind": model_info(self.cfg.model).kind,
+                      "parameters": sum(p.numel() for p in self.model.parameters())},
+            "dataset": data_description,
+            "notes": notes,
+            "device": device_name(self.device),
+            "torch_version": torch.__version__,
+            "python_version": platform.python_version(),
+            "commit": git_commit(),
+            "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        })
+
+    def _write_curves(self) -> None:
+        columns = CURVE_COLUMNS + (["val_error"] if self.val_loader is not None else [])
+        write_csv(self.out / "curves.csv", pd.DataFrame(self.state["rows"], columns=columns))
+
+    def _save_checkpoint(self) -> None:
+        state = dict(self.state, model=self.model.state_dict(), optimizer=self.optimizer.state_dict(),
+                     metrics=self.metrics.cpu(), first_bad=self.first_bad.cpu(), torch_rng=torch.get_rng_state())
+        with atomic_path(self.out / "checkpoint.pt") as tmp:
+            torch.save(state, tmp)
+
+    def _load_checkpoint(self) -> bool:
+        path = self.out / "checkpoint.pt"
+        if not path.exists():
+            return False
+        state = torch.load(path, map_location=self.device, weights_only=True)
+        self.model.load_state_dict(state.pop("model"))
+        self.optimizer.load_state_dict(state.pop("optimizer"))
+        self.metrics.copy_(state.pop("metrics"))
+        self.first_bad.copy_(state.pop("first_bad"))
+        torch.set_rng_state(state.pop("torch_rng").cpu())
+        self.state = state
+        return True
+
+    # ---- set-up ------------------------------------------------------------------------------
+    def _load_data(self):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            data = load_cifar10(self.cfg.data_dir, holdout=self.cfg.holdout, allow_download=self.cfg.download)
+        notes = [str(w.message) for w in caught if "md5" in str(w.message)]
+        for note in notes:
+            self.log(f"warning: {note}")
+        return data, notes
+
+    def _build(self) -> None:
+        cfg = self.cfg
+        self.device = resolve_device(cfg.device)
+        cuda = self.device.type == "cuda"
+        data, notes = self._load_data()
+        torch.manual_seed(cfg.seed)
+        kwargs = {"shortcut": cfg.shortcut} if cfg.shortcut else {}
+        self.model = create_model(cfg.model, **kwargs).to(self.device)
+        if cuda:
+            torch.backends.cudnn.benchmark = True
+            if cfg.channels_last:
+                self.model = self.model.to(memory_format=torch.channels_last)
+        # SGD with momentum 0.9 and weight decay 1e-4 on every parameter (section 4.2).
+        self.optimizer = torch.optim.SGD(self.model.parameters(), lr=cfg.lr, momentum=cfg.momentum,
+                                         weight_decay=cfg.weight_decay, **({"fused": True} if cuda else {}))
+        self.forward = torch.compile(self.model) if cfg.compile else self.model
+        self.autocast = (torch.autocast("cuda", dtype=torch.bfloat16) if cuda and cfg.amp
+                         else contextlib.nullcontext())
+        mean, std = pixel_statistics(data.train, per_pixel=cfg.normalize == "pixel")
+        loader = dict(mean=mean, std=std, device=self.device, seed=cfg.seed,
+                      channels_last=cuda and cfg.channels_last)
+        self.train_loader = DeviceLoader(data.train, batch_size=cfg.batch_size, augment=cfg.augment, **loader)
+        eval_name, eval_split = data.eval_split
+        self.eval_loader = DeviceLoader(eval_split, batch_size=1000, augment=False, **loader)
+        self.val_loader = (DeviceLoader(data.holdout, batch_size=1000, augment=False, **loader)
+                           if data.test is not None and data.holdout is not None else None)
+        self.train_images = len(data.train)
+        self.metrics = torch.zeros(2, dtype=torch.float64, device=self.device)  # loss sum, errors
+        self.first_bad = torch.full((), -1, dtype=torch.int64, device=self.device)
+        self.state = {"iteration": 0, "warm": model_info(cfg.model).depth < cfg.warmup_depth, "rows": [],
+                      "images": 0, "best_test_error": None, "wall_seconds": 0.0, "train_seconds": 0.0}
+        self.data_description, self.notes = data.describe(), notes
+
+    # ---- the loop ----------------------------------------------------------------------------
+    def _step(self, iteration: int) -> None:
+        x, y = self.train_loader.batch(iteration)
+        with self.autocast:
+            logits = self.forward(x)
+            loss = F.cross_entropy(logits, y)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        # Metrics stay on the device; the host reads them once per logged row.
+        loss = loss.detach().double()
+        self.metrics += torch.stack([loss * len(y), (logits.argmax(1) != y).sum().double()])
+        self.first_bad.copy_(torch.where((self.first_bad < 0) & ~torch.isfinite(loss), iteration + 1, self.first_bad))
+
+    @torch.no_grad()
+    def evaluate(self, loader: DeviceLoader) -> float:
+        self.model.eval()
+        errors, count = torch.zeros((), device=self.device), 0
+        for x, y in loader.eval_batches():
+            with self.autocast:
+                errors += (self.forward(x).argmax(1) != y).sum()
+            count += len(y)
+        self.model.train()
+        return errors.item() / count
+
+    def _row(self, iteration: int, lr: float, images: int) -> dict:
+        loss_sum, errors = self.metrics.tolist()
+        self.metrics.zero_()
+        row = {"iteration": iteration, "epoch": round(iteration * self.cfg.batch_size / self.train_images, 4),
+               "lr": lr, "train_loss": loss_sum / images, "train_error": errors / images, "test_error": None}
+        if iteration % self.cfg.eval_every == 0 or iteration == self.cfg.iterations:
+            row["test_error"] = self.evaluate(self.eval_loader)
+            best = self.state["best_test_error"]
+            self.state["best_test_error"] = row["test_error"] if best is None else min(best, row["test_error"])
+            if self.val_loader is not None:
+                row["val_error"] = self.evaluate(self.val_loader)
+        return row
+
+    def summary(self, status: str) -> dict:
+        rows, s = self.state["rows"], self.state
+        tests = [r["test_error"] for r in rows if r["test_error"] is not None]
+        summary = {
+            "status": status,
+            "iterations": s["iteration"],
+            "final_train_error": rows[-1]["train_error"] if rows else None,
+            "final_test_error": tests[-1] if tests else None,
+            "best_test_error": s["best_test_error"],
+            "wall_seconds": round(s["wall_seconds"], 2),
+            "images_per_second": round(s["images"] / s["train_seconds"], 1) if s["train_seconds"] else None,
+        }
+        if status == "diverged":
+            summary["diverged_at"] = int(self.first_bad)
+        return summary
+
+    def run(self) -> dict:
+        self._check_same_run()
+        finished = read_json(self.out / "summary.json")
+        if finished is not None and finished.get("status") in FINISHED:
+            self.log(f"{self.out}: already finished ({finished['status']} after {finished['iterations']} "
+                     f"iterations); nothing to do")
+            return finished
+        self._build()  # loads the data: bad data stops here, before anything is written
+        self.out.mkdir(parents=True, exist_ok=True)
+        resumed = self._load_checkpoint()
+        self._write_config(self.data_description, self.notes)
+        cfg, s = self.cfg, self.state
+        if resumed:
+            self.log(f"{self.out}: resuming at iteration {s['iteration']}")
+        bar = tqdm(total=cfg.iterations, initial=s["iteration"], disable=not self.progress, desc=cfg.model,
+                   unit="it", dynamic_ncols=True)
+        session_start = interval_start = time.perf_counter()
+        wall_before, images = s["wall_seconds"], 0
+        status = "done"
+        while s["iteration"] < cfg.iterations:
+            it = s["iteration"]
+            lr = learning_rate(cfg, it, s["warm"])
+            for group in self.optimizer.param_groups:
+                group["lr"] = lr
+            self._step(it)
+            s["iteration"] = it = it + 1
+            images += self.train_loader.batch_size
+            bar.update()
+            if it % cfg.log_every == 0 or it % cfg.eval_every == 0 or it == cfg.iterations:
+                diverged = int(self.first_bad) >= 0
+                s["train_seconds"] += time.perf_counter() - interval_start  # .tolist() above synchronised
+                s["images"] += images
+                row = self._row(it, lr, images) if not diverged else None
+                interval_start, images = time.perf_counter(), 0
+                s["wall_seconds"] = wall_before + time.perf_counter() - session_start
+                if diverged:
+                    status = "diverged"
+                    self.log(f"{self.out}: loss became NaN or infinite at iteration {int(self.first_bad)}; "
+                             f"stopping with status 'diverged'")
+                    break
+                s["rows"].append(row)
+                if not s["warm"] and row["train_error"] < cfg.warmup_error:
+                    s["warm"] = True  # section 4.2: back to lr 0.1 once training error is below 80%
+                self._write_curves()
+                self._report(bar, row)
+            if it % cfg.checkpoint_every == 0 or it == cfg.iterations:
+                self._save_checkpoint()
+        bar.close()
+        s["wall_seconds"] = wall_before + time.perf_counter() - session_start
+        self._save_checkpoint()
+        summary = self.summary(status)
+        write_json(self.out / "summary.json", summary)
+        self.log(f"{self.out}: {status}; final train error {summary['final_train_error']}, "
+                 f"final test error {summary['final_test_error']}")
+        return summary
+
+    def _report(self, bar, row: dict) -> None:
+        test = "" if row["test_error"] is None else f" test_err {row['test_error']:.4f}"
+        if self.progress:
+            bar.set_postfix_str(f"loss {row['train_loss']:.3f} err {row['train_error']:.3f}{test}")
+        else:
+            self.log(f"{self.cfg.model} it {row['iteration']}/{self.cfg.iterations} lr {row['lr']:g} "
+                     f"loss {row['train_loss']:.4f} train_err {row['train_error']:.4f}{test}")
+
+
+def train(cfg: TrainConfig, out: str | Path, **kwargs) -> dict:
+    """Train one network into ``out`` (resuming or skipping as the folder says)."""
+    return Trainer(cfg, out, **kwargs).run()
+
+
+# ---- command line ------------------------------------------------------------------------------
+def add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    """The data, recipe and device flags shared by ``train`` and ``sweep``."""
+    parser.add_argument("--data-dir", default="data", help="folder holding cifar-10-batches-py/ (default: data)")
+    parser.add_argument("--preset", default="paper", choices=list(PRESETS), help="recipe preset (default: paper)")
+    parser.add_argument("--iterations", type=int)
+    parser.add_argument("--batch-size", type=int)
+    parser.add_argument("--lr", type=float)
+    parser.add_argument("--eval-every", type=int)
+    parser.add_argument("--checkpoint-every", type=int)
+    parser.add_argument("--holdout", type=int, help="training images kept out for validation (paper: 5000)")
+    parser.add_argument("--device", default="auto", help="auto, cpu or cuda[:N] (default: auto)")
+    parser.add_argument("--no-download", action="store_true", help="never download; fail if the data is missing")
+    parser.add_argument("--compile", action="store_true", help="torch.compile the model")
+    parser.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE",
+                        help="override any config field, e.g. --set momentum=0.9 milestones=300,450")
+
+
+def config_from_args(args: argparse.Namespace, **fixed) -> TrainConfig:
+    overrides = parse_assignments(args.set)
+    flags = {"data_dir": args.data_dir, "device": args.device, "iterations": args.iterations,
+             "batch_size": args.batch_size, "lr": args.lr, "eval_every": args.eval_every,
+             "checkpoint_every": args.checkpoint_every, "holdout": args.holdout}
+    overrides.update({k: v for k, v in flags.items() if v is not None})
+    if args.no_download:
+        overrides["download"] = False
+    if args.compile:
+        overrides["compile"] = True
+    overrides.update(fixed)
+    return make_config(args.preset, overrides)
+
+
+def _train_command(args: argparse.Namespace) -> None:
+    cfg = config_from_args(args, model=args.model, seed=args.seed)
+    summary = train(cfg, args.out)
+    return 0 if summary["status"] == "done" else 1
+
+
+def add_train_parser(sub) -> None:
+    parser = sub.add_parser("train", help="train one network on CIFAR-10 with the paper's recipe")
+    parser.add_argument("--model", required=True, help="e.g. cifar_plain56 or cifar_resnet110")
+    parser.add_argument("--out", required=True, help="run folder; rerunning resumes or skips")
+    parser.add_argument("--seed", type=int, default=0)
+    add_run_arguments(parser)
+    parser.set_defaults(func=_train_command)

@@ -1,0 +1,55 @@
+"""Shared fixtures: a small generated CIFAR-10 folder in the official format."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from resnet_study.data import write_batch
+
+SHARED_CIFAR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "cifar10-subset"
+needs_shared_cifar = pytest.mark.skipif(not (SHARED_CIFAR / "cifar-10-batches-py").is_dir(),
+                                        reason="../shared/data/cifar10-subset is not beside the checkout")
+needs_gpu = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+
+
+def learnable_images(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Images whose class sets one coloured quadrant: easy to learn, not trivially constant."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 10, n)
+    images = rng.integers(0, 120, (n, 3, 32, 32), dtype=np.uint8)
+    for i, label in enumerate(labels):
+        channel, quadrant = label % 3, label // 3
+        r, c = divmod(quadrant % 4, 2)
+        images[i, channel, r * 16:(r + 1) * 16, c * 16:(c + 1) * 16] += 120
+        if label == 9:
+            images[i] = 255 - images[i]
+    return images, labels
+
+
+def make_cifar_folder(root: Path, per_batch: int = 64, test: int = 200) -> Path:
+    folder = root / "cifar-10-batches-py"
+    folder.mkdir(parents=True)
+    for b in range(1, 6):
+        write_batch(folder / f"data_batch_{b}", *learnable_images(per_batch, b), f"training batch {b} of 5")
+    if test:
+        write_batch(folder / "test_batch", *learnable_images(test, 99), "testing batch 1 of 1")
+    names = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
+    with open(folder / "batches.meta", "wb") as f:
+        pickle.dump({"label_names": names, "num_cases_per_batch": per_batch, "num_vis": 3072}, f)
+    return root
+
+
+@pytest.fixture(scope="session")
+def cifar_dir(tmp_path_factory) -> Path:
+    """320 training and 200 test images in the official format."""
+    return make_cifar_folder(tmp_path_factory.mktemp("cifar"))
+
+
+@pytest.fixture(scope="session")
+def cifar_dir_no_test(tmp_path_factory) -> Path:
+    return make_cifar_folder(tmp_path_factory.mktemp("cifar-no-test"), test=0)

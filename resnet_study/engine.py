@@ -290,7 +290,7 @@ def train(cfg: TrainConfig, out: str | Path, **kwargs) -> dict:
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     """The data, recipe and device flags shared by ``train`` and ``sweep``."""
     parser.add_argument("--data-dir", default="data", help="folder holding cifar-10-batches-py/ (default: data)")
-    parser.add_argument("--preset", default="paper", choices=list(PRESETS), help="recipe preset (default: paper)")
+    parser.add_argument("--preset", choices=list(PRESETS), help="recipe preset (default: paper)")
     parser.add_argument("--iterations", type=int)
     parser.add_argument("--batch-size", type=int)
     parser.add_argument("--lr", type=float)
@@ -315,7 +315,7 @@ def config_from_args(args: argparse.Namespace, **fixed) -> TrainConfig:
     if args.compile:
         overrides["compile"] = True
     overrides.update(fixed)
-    return make_config(args.preset, overrides)
+    return make_config(args.preset or "paper", overrides)
 
 
 def _train_command(args: argparse.Namespace) -> None:

@@ -1,2 +1,344 @@
-def add_sweep_parser(sub):
-    pass
+"""Depth sweeps: every (model, seed) of a grid trained once, tidy tables collected from the runs.
+
+Each run lives in ``OUT/runs/<model>-s<seed>/`` and is made by the training engine, so it skips
+when finished and resumes when interrupted. A worker claims a run with an exclusive ``flock`` on
+``OUT/locks/<run>.lock``: the kernel drops the lock when its holder dies, even by kill -9, so a
+dead worker never blocks a run, and any number of workers (shells, GPUs, cluster jobs) can work
+on one sweep with every run happening exactly once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import fcntl
+import multiprocessing as mp
+import os
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from .config import PRESETS, make_config, parse_assignments
+from .engine import FINISHED, add_run_arguments, train
+from .errors import StudyError
+from .io import check_writable, read_json, write_csv
+from .models import model_info
+
+RUN_COLUMNS = ["model", "family", "depth", "residual", "shortcut", "seed", "preset", "iterations", "status",
+               "final_train_error", "final_test_error", "best_test_error", "wall_seconds", "images_per_second",
+               "device", "torch_version", "commit", "dataset"]
+
+
+@dataclass
+class Sweep:
+    """A grid of runs: every model with every seed, one preset plus overrides."""
+
+    out: str
+    models: list[str]
+    seeds: list[int] = field(default_factory=lambda: [0])
+    preset: str = "paper"
+    overrides: dict = field(default_factory=dict)  # TrainConfig fields, e.g. data_dir, iterations
+    name: str = "sweep"
+
+    def runs(self) -> list[tuple[str, int]]:
+        return [(model, seed) for model in self.models for seed in self.seeds]
+
+    def config(self, model: str, seed: int, device: str | None = None):
+        values = dict(self.overrides, model=model, seed=seed)
+        if device is not None:
+            values["device"] = device
+        return make_config(self.preset, values)
+
+    def run_dir(self, model: str, seed: int) -> Path:
+        return Path(self.out) / "runs" / f"{model}-s{seed}"
+
+    def validate(self) -> "Sweep":
+        if not self.models:
+            raise StudyError("a sweep needs at least one model (--models or a config's models:)")
+        for model, seed in self.runs():
+            self.config(model, seed).validate()
+        check_writable(self.out)
+        return self
+
+
+def load_sweep(path: str | Path, **overrides) -> Sweep:
+    """A sweep from YAML (keys: name, models, seeds, preset, overrides); ``overrides`` win."""
+    path = Path(path)
+    if not path.exists():
+        raise StudyError(f"sweep config {path} does not exist")
+    spec = yaml.safe_load(path.read_text()) or {}
+    unknown = set(spec) - {f.name for f in dataclasses.fields(Sweep)} - {"description"}
+    if unknown:
+        raise StudyError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}; keys are name, models, seeds, "
+                         f"preset, overrides")
+    spec.pop("description", None)
+    spec.setdefault("name", path.stem)
+    spec["overrides"] = {**(spec.get("overrides") or {}), **overrides.pop("overrides", {})}
+    spec.update({k: v for k, v in overrides.items() if v is not None})
+    return Sweep(**spec)
+
+
+# ---- claiming and running ------------------------------------------------------------------------
+@contextmanager
+def claim(sweep: Sweep, model: str, seed: int):
+    """Yields True while this process holds the run's lock, False when another worker does."""
+    locks = Path(sweep.out) / "locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    with open(locks / f"{model}-s{seed}.lock", "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.uname().nodename} {os.getpid()}\n")
+        handle.flush()
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def is_claimed(sweep: Sweep, model: str, seed: int) -> bool:
+    path = Path(sweep.out) / "locks" / f"{model}-s{seed}.lock"
+    if not path.exists():
+        return False
+    with open(path) as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
+
+
+def run_status(sweep: Sweep, model: str, seed: int) -> str:
+    summary = read_json(sweep.run_dir(model, seed) / "summary.json")
+    if summary is not None and summary.get("status") in FINISHED:
+        return summary["status"]
+    if is_claimed(sweep, model, seed):
+        return "running"
+    return "interrupted" if sweep.run_dir(model, seed).exists() else "queued"
+
+
+def work(sweep: Sweep, device: str | None = None, *, progress: bool | None = None, log=print) -> int:
+    """Claim and train runs until none is left unclaimed; returns how many this worker trained."""
+    trained = 0
+    for model, seed in sweep.runs():
+        if run_status(sweep, model, seed) in FINISHED:
+            continue
+        with claim(sweep, model, seed) as mine:
+            if not mine or run_status(sweep, model, seed) in FINISHED:
+                continue
+            log(f"start {model}-s{seed}" + (f" on {device}" if device else ""))
+            summary = train(sweep.config(model, seed, device), sweep.run_dir(model, seed), progress=progress,
+                            log=log)
+            log(f"end {model}-s{seed}: {summary['status']}, final train error {summary['final_train_error']:.4f}, "
+                f"test error {summary['final_test_error'] if summary['final_test_error'] is not None else float('nan'):.4f}")
+            trained += 1
+    return trained
+
+
+def run_array_task(sweep: Sweep, model: str, seed: int) -> str:
+    """One run as a cluster job (submitit): the same claim, so a rerun sweep never duplicates it."""
+    with claim(sweep, model, seed) as mine:
+        if not mine:
+            return "claimed by another worker"
+        if run_status(sweep, model, seed) not in FINISHED:
+            train(sweep.config(model, seed), sweep.run_dir(model, seed), progress=False)
+    return run_status(sweep, model, seed)
+
+
+# ---- tables --------------------------------------------------------------------------------------
+def collect(sweep: Sweep) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rebuild ``runs.csv`` and ``curves.csv`` from the run folders, atomically."""
+    rows, curves = [], []
+    for model, seed in sweep.runs():
+        info, run = model_info(model), sweep.run_dir(model, seed)
+        config, summary = read_json(run / "config.json") or {}, read_json(run / "summary.json") or {}
+        cfg = config.get("config", {})
+        rows.append({
+            "model": model, "family": info.family, "depth": info.depth, "residual": info.residual,
+            "shortcut": (cfg.get("shortcut") or info.default_shortcut) if info.residual else "",
+            "seed": seed, "preset": cfg.get("preset", sweep.preset),
+            "iterations": summary.get("iterations"), "status": run_status(sweep, model, seed),
+            **{k: summary.get(k) for k in ("final_train_error", "final_test_error", "best_test_error",
+                                           "wall_seconds", "images_per_second")},
+            "device": config.get("device"), "torch_version": config.get("torch_version"),
+            "commit": config.get("commit"), "dataset": (config.get("dataset") or {}).get("name"),
+        })
+        if (run / "curves.csv").exists():
+            curve = pd.read_csv(run / "curves.csv")
+            curve.insert(0, "model", model)
+            curve.insert(1, "depth", info.depth)
+            curve.insert(2, "residual", info.residual)
+            curve.insert(3, "seed", seed)
+            curves.append(curve)
+    runs = pd.DataFrame(rows, columns=RUN_COLUMNS)
+    curves = pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(
+        columns=["model", "depth", "residual", "seed", "iteration"])
+    Path(sweep.out).mkdir(parents=True, exist_ok=True)
+    write_csv(Path(sweep.out) / "runs.csv", runs)
+    write_csv(Path(sweep.out) / "curves.csv", curves)
+    return runs, curves
+
+
+def progress_line(sweep: Sweep, started: float) -> str:
+    statuses = [run_status(sweep, m, s) for m, s in sweep.runs()]
+    done = sum(s in FINISHED for s in statuses)
+    running = statuses.count("running")
+    queued = len(statuses) - done - running
+    eta = ""
+    elapsed = time.time() - started
+    if 0 < done < len(statuses):
+        eta = f", ETA {time.strftime('%H:%M:%S', time.gmtime(elapsed / done * (len(statuses) - done)))}"
+    return f"[{sweep.name}] {done}/{len(statuses)} done, {running} running, {queued} queued{eta}"
+
+
+# ---- launching -----------------------------------------------------------------------------------
+def _worker_process(sweep: Sweep, device: str | None, threads: int | None) -> None:
+    if threads:
+        import torch
+        torch.set_num_threads(threads)
+    log_path = Path(sweep.out) / "logs" / f"worker-{os.getpid()}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "a", buffering=1) as handle:
+        work(sweep, device, progress=False, log=lambda line: print(line, file=handle))
+
+
+def worker_devices(workers: int | None, runs_per_gpu: int) -> list[str | None]:
+    """One worker per visible GPU (times ``runs_per_gpu``), or ``workers`` on the CPU."""
+    import torch
+
+    gpus = torch.cuda.device_count()
+    if gpus:
+        count = workers or gpus * runs_per_gpu
+        return [f"cuda:{i % gpus}" for i in range(count)]
+    return [None] * (workers or 1)
+
+
+def run_local(sweep: Sweep, workers: int | None, runs_per_gpu: int, log=print) -> None:
+    devices = worker_devices(workers, runs_per_gpu)
+    started = time.time()
+    if len(devices) == 1:
+        work(sweep, devices[0], log=log)
+    else:
+        cpu_threads = max(1, (os.cpu_count() or 1) // len(devices)) if devices[0] is None else None
+        context = mp.get_context("spawn")
+        processes = [context.Process(target=_worker_process, args=(sweep, d, cpu_threads)) for d in devices]
+        for p in processes:
+            p.start()
+        log(f"[{sweep.name}] {len(processes)} workers on {', '.join(sorted({d or 'cpu' for d in devices}))}; "
+            f"logs in {Path(sweep.out) / 'logs'}")
+        try:
+            while any(p.is_alive() for p in processes):
+                log(progress_line(sweep, started))
+                for p in processes:
+                    p.join(timeout=30 / len(processes))
+        finally:
+            for p in processes:
+                if p.is_alive():
+                    p.terminate()
+        failed = [p.exitcode for p in processes if p.exitcode]
+        if failed:
+            raise StudyError(f"{len(failed)} worker(s) failed; see {Path(sweep.out) / 'logs'}")
+    log(progress_line(sweep, started))
+
+
+def run_submitit(sweep: Sweep, cluster: str, args: argparse.Namespace, log=print) -> None:
+    import submitit
+
+    todo = [(m, s) for m, s in sweep.runs() if run_status(sweep, m, s) not in FINISHED]
+    if not todo:
+        return
+    executor = submitit.AutoExecutor(folder=Path(sweep.out) / "submitit" / "%j", cluster=cluster)
+    params = dict(name=f"resnet-study-{sweep.name}", timeout_min=args.timeout_min, gpus_per_node=args.gpus_per_job,
+                  cpus_per_task=args.cpus_per_job, slurm_array_parallelism=args.array_parallelism)
+    if args.partition:
+        params["slurm_partition"] = args.partition
+    executor.update_parameters(**params)
+    jobs = executor.map_array(run_array_task, [sweep] * len(todo), [m for m, _ in todo], [s for _, s in todo])
+    log(f"[{sweep.name}] submitted {len(jobs)} runs as job array {jobs[0].job_id.split('_')[0]} ({executor.cluster})")
+    if args.no_wait:
+        log("rerun the same command after the jobs finish to collect the tables")
+        return
+    for job, (model, seed) in zip(jobs, todo):
+        log(f"{model}-s{seed}: {job.result()}")
+
+
+def _sweep_command(args: argparse.Namespace) -> int:
+    from .engine import config_from_args
+
+    overrides = {k: v for k, v in config_from_args(args).to_dict().items()
+                 if k in _explicit_keys(args)}
+    if args.config:
+        sweep = load_sweep(args.config, out=args.out, preset=args.preset, overrides=overrides,
+                           models=_split(args.models), seeds=_seeds(args.seeds))
+    elif args.models:
+        sweep = Sweep(out=args.out, models=_split(args.models), seeds=_seeds(args.seeds) or [0],
+                      preset=args.preset or "paper", overrides=overrides)
+    else:
+        raise StudyError("give --config experiments/NAME.yaml or --models a,b,c")
+    if sweep.out is None:
+        raise StudyError("give --out (the sweep folder)")
+    sweep.validate()
+    if args.launcher == "local":
+        run_local(sweep, args.workers, args.runs_per_gpu)
+    else:
+        run_submitit(sweep, "slurm" if args.launcher == "slurm" else "local", args)
+    runs, _ = collect(sweep)
+    print(runs[["model", "seed", "status", "final_train_error", "final_test_error", "wall_seconds"]]
+          .to_string(index=False))
+    print(f"tables: {Path(sweep.out) / 'runs.csv'}, {Path(sweep.out) / 'curves.csv'}")
+    return 0 if set(runs.status) <= {"done"} else 1
+
+
+def _split(text: str | None) -> list[str] | None:
+    return [t.strip() for t in text.split(",") if t.strip()] if text else None
+
+
+def _seeds(text: str | None) -> list[int] | None:
+    if not text:
+        return None
+    try:
+        return [int(s) for s in _split(text)]
+    except ValueError:
+        raise StudyError(f"--seeds takes comma-separated integers; got {text!r}") from None
+
+
+def _explicit_keys(args: argparse.Namespace) -> set[str]:
+    """Config keys the user set on the command line (flags left at None are not overrides)."""
+    keys = {k.replace("-", "_") for k in parse_assignments(args.set)}
+    keys |= {k for k in ("iterations", "batch_size", "lr", "eval_every", "checkpoint_every", "holdout")
+             if getattr(args, k) is not None}
+    keys |= {"data_dir", "device"}
+    if args.no_download:
+        keys.add("download")
+    if args.compile:
+        keys.add("compile")
+    return keys
+
+
+def add_sweep_parser(sub) -> None:
+    parser = sub.add_parser("sweep", help="train a grid of plain and residual networks, collect tables")
+    parser.add_argument("--config", help="experiments/NAME.yaml")
+    parser.add_argument("--models", help="comma-separated model names (instead of, or overriding, --config)")
+    parser.add_argument("--seeds", help="comma-separated seeds, e.g. 0,1,2")
+    parser.add_argument("--out", help="sweep folder (runs/, runs.csv, curves.csv)")
+    parser.add_argument("--workers", type=int, help="local workers (default: one per GPU, else one)")
+    parser.add_argument("--runs-per-gpu", type=int, default=1, help="concurrent runs on each GPU (default 1)")
+    parser.add_argument("--launcher", choices=["local", "slurm", "submitit-local"], default="local",
+                        help="local workers, a SLURM job array through submitit, or submitit's local executor")
+    parser.add_argument("--partition", help="SLURM partition")
+    parser.add_argument("--timeout-min", type=int, default=24 * 60, help="SLURM time limit per run (minutes)")
+    parser.add_argument("--gpus-per-job", type=int, default=1)
+    parser.add_argument("--cpus-per-job", type=int, default=4)
+    parser.add_argument("--array-parallelism", type=int, default=64, help="SLURM array tasks at once")
+    parser.add_argument("--no-wait", action="store_true", help="submit and return; rerun to collect")
+    add_run_arguments(parser)
+    parser.set_defaults(func=_sweep_command)

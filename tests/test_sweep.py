@@ -1,0 +1,140 @@
+"""The sweep runner through its real entry points."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+
+from resnet_study.cli import main
+from resnet_study.sweep import RUN_COLUMNS, Sweep, claim, collect, load_sweep, run_status
+
+MODELS = "cifar_plain8,cifar_resnet8"
+TINY = ["--iterations", "12", "--batch-size", "32", "--device", "cpu", "--eval-every", "6",
+        "--set", "log_every=3", "milestones=8"]
+
+
+def sweep_cli(cifar_dir, out, *extra, models=MODELS):
+    return [sys.executable, "-m", "resnet_study.cli", "sweep", "--models", models, "--data-dir", str(cifar_dir),
+            "--out", str(out), *TINY, *extra]
+
+
+def test_sweep_trains_every_run_and_writes_tables(cifar_dir, tmp_path, capsys):
+    assert main(sweep_cli(cifar_dir, tmp_path, "--seeds", "0,1")[3:]) == 0
+    runs = pd.read_csv(tmp_path / "runs.csv")
+    assert list(runs.columns) == RUN_COLUMNS
+    assert sorted(zip(runs.model, runs.seed)) == [("cifar_plain8", 0), ("cifar_plain8", 1),
+                                                  ("cifar_resnet8", 0), ("cifar_resnet8", 1)]
+    assert (runs.status == "done").all() and (runs.iterations == 12).all()
+    assert runs.set_index("model").loc["cifar_resnet8", "shortcut"].tolist() == ["A", "A"]
+    assert runs.dataset.unique().tolist() == ["CIFAR-10 subset"]
+    curves = pd.read_csv(tmp_path / "curves.csv")
+    assert {"model", "depth", "residual", "seed", "iteration", "train_error"} <= set(curves.columns)
+    assert len(curves) == 4 * 4 and not curves.duplicated(["model", "seed", "iteration"]).any()
+    for model, seed in zip(runs.model, runs.seed):
+        assert (tmp_path / "runs" / f"{model}-s{seed}" / "summary.json").exists()
+
+
+def test_rerun_skips_finished_runs_quickly(cifar_dir, tmp_path):
+    command = sweep_cli(cifar_dir, tmp_path)
+    subprocess.run(command, check=True, capture_output=True)
+    start = time.time()
+    again = subprocess.run(command, capture_output=True, text=True)
+    assert again.returncode == 0 and "start " not in again.stdout
+    assert time.time() - start < 20  # mostly interpreter and torch start-up
+
+
+def test_two_concurrent_workers_never_duplicate_a_run(cifar_dir, tmp_path):
+    models = "cifar_plain8,cifar_resnet8,cifar_plain14,cifar_resnet14"
+    command = sweep_cli(cifar_dir, tmp_path, models=models)
+    procs = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [p.communicate(timeout=600)[0] for p in procs]
+    starts = [line.split()[1] for out in outputs for line in out.splitlines() if line.startswith("start ")]
+    assert sorted(starts) == sorted(f"{m}-s0" for m in models.split(","))
+    runs = pd.read_csv(tmp_path / "runs.csv")
+    assert len(runs) == 4 and (runs.status == "done").all()
+
+
+def test_a_killed_workers_lock_does_not_block(cifar_dir, tmp_path):
+    command = sweep_cli(cifar_dir, tmp_path, models="cifar_plain8")
+    command[command.index("12")] = "400"
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    run = tmp_path / "runs" / "cifar_plain8-s0"
+    deadline = time.time() + 120
+    while time.time() < deadline and not (run / "curves.csv").exists():
+        time.sleep(0.2)
+    sweep = Sweep(out=str(tmp_path), models=["cifar_plain8"])
+    assert run_status(sweep, "cifar_plain8", 0) == "running"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert run_status(sweep, "cifar_plain8", 0) == "interrupted"
+    with claim(sweep, "cifar_plain8", 0) as mine:
+        assert mine
+
+
+def test_claim_is_exclusive(tmp_path):
+    sweep = Sweep(out=str(tmp_path), models=["cifar_plain8"])
+    with claim(sweep, "cifar_plain8", 0) as first:
+        assert first and run_status(sweep, "cifar_plain8", 0) == "running"
+        code = ("from resnet_study.sweep import Sweep, claim\n"
+                f"s = Sweep(out={str(tmp_path)!r}, models=['cifar_plain8'])\n"
+                "with claim(s, 'cifar_plain8', 0) as mine: print(mine)")
+        other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        assert other.stdout.strip() == "False"
+
+
+def test_local_worker_processes(cifar_dir, tmp_path):
+    result = subprocess.run(sweep_cli(cifar_dir, tmp_path, "--workers", "2"), capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "2 workers" in result.stdout and "2/2 done" in result.stdout
+    logs = "".join(p.read_text() for p in (tmp_path / "logs").glob("worker-*.log"))
+    assert logs.count("start ") == 2
+
+
+def test_submitit_local_launcher(cifar_dir, tmp_path):
+    result = subprocess.run(sweep_cli(cifar_dir, tmp_path, "--launcher", "submitit-local"),
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "submitted 2 runs" in result.stdout
+    assert (pd.read_csv(tmp_path / "runs.csv").status == "done").all()
+
+
+def test_yaml_config_and_overrides(tmp_path):
+    spec = tmp_path / "grid.yaml"
+    spec.write_text("name: grid\npreset: quick\nmodels: [cifar_plain20, cifar_resnet20]\nseeds: [3]\n"
+                    "overrides: {holdout: 100}\n")
+    sweep = load_sweep(spec, out=str(tmp_path / "out"), seeds=[1, 2], overrides={"iterations": 7})
+    assert sweep.runs() == [("cifar_plain20", 1), ("cifar_plain20", 2), ("cifar_resnet20", 1), ("cifar_resnet20", 2)]
+    cfg = sweep.config("cifar_resnet20", 1)
+    assert (cfg.preset, cfg.holdout, cfg.iterations, cfg.seed) == ("quick", 100, 7, 1)
+
+
+def test_paper_grid_is_fig6():
+    sweep = load_sweep("experiments/cifar_sweep.yaml", out="x")
+    assert sweep.models == [f"cifar_plain{d}" for d in (20, 32, 44, 56)] + \
+        [f"cifar_resnet{d}" for d in (20, 32, 44, 56, 110)]
+    assert sweep.preset == "paper" and sweep.config("cifar_resnet110", 0).iterations == 64_000
+
+
+@pytest.mark.parametrize("content,sentence", [
+    ("models: [cifar_plain21]\n", "6n+2"),
+    ("models: [cifar_plain20]\nlearning_rate: 3\n", "unknown key(s) learning_rate"),
+    ("models: [cifar_plain20]\noverrides: {momentom: 1}\n", "unknown config key"),
+    ("models: []\n", "at least one model"),
+])
+def test_bad_sweep_configs_are_one_sentence(tmp_path, content, sentence):
+    spec = tmp_path / "bad.yaml"
+    spec.write_text(content)
+    proc = subprocess.run([sys.executable, "-m", "resnet_study.cli", "sweep", "--config", str(spec), "--out",
+                           str(tmp_path / "out")], capture_output=True, text=True)
+    assert proc.returncode == 2 and sentence in proc.stderr and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_collect_lists_queued_runs(tmp_path):
+    sweep = Sweep(out=str(tmp_path), models=["cifar_plain20"], seeds=[0, 1])
+    runs, curves = collect(sweep)
+    assert runs.status.tolist() == ["queued", "queued"] and curves.empty

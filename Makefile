@@ -9,9 +9,13 @@ DATA_DIR ?= data
 SEEDS    ?= 0
 OUT      ?= runs/cifar-sweep-$(PRESET)
 WORKERS  ?=
+QUICK_OUT ?= runs/cifar-quick
+IMAGENET_DIR    ?= $(DATA_DIR)
+IMAGENET_PRESET ?= imagenet_subset
+IMAGENET_OUT    ?= runs/imagenet-$(IMAGENET_PRESET)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test test-all cifar-sweep cifar-quick imagenet-sweep models clean
+.PHONY: help setup test test-all cifar-sweep cifar-quick imagenet-sweep models figures slides clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -37,9 +41,30 @@ cifar-sweep: $(STAMP) ## The paper's Fig. 6 grid (PRESET=paper|quick DATA_DIR= S
 	$(BIN)/resnet-study sweep --config experiments/cifar_sweep.yaml --preset $(PRESET) \
 		--data-dir $(DATA_DIR) --seeds $(SEEDS) --out $(OUT) $(if $(WORKERS),--workers $(WORKERS))
 
-cifar-quick: $(STAMP) ## Plain/ResNet 20 and 56, quick preset (DATA_DIR= OUT=)
-	$(BIN)/resnet-study sweep --config experiments/cifar_quick.yaml \
-		--data-dir $(DATA_DIR) --out $(if $(filter runs/cifar-sweep-%,$(OUT)),runs/cifar-quick,$(OUT))
+cifar-quick: $(STAMP) ## Plain/ResNet 20 and 56, quick preset, minutes on a CPU (DATA_DIR= QUICK_OUT=)
+	$(BIN)/resnet-study sweep --config experiments/cifar_quick.yaml --data-dir $(DATA_DIR) --out $(QUICK_OUT)
+
+imagenet-sweep: $(STAMP) ## Plain/ResNet 18 and 34 on an ImageFolder subset (DATA_DIR= IMAGENET_PRESET= IMAGENET_OUT=)
+	$(BIN)/resnet-study sweep --config experiments/imagenet_subset.yaml --preset $(IMAGENET_PRESET) \
+		--data-dir $(IMAGENET_DIR) --out $(IMAGENET_OUT) $(if $(WORKERS),--workers $(WORKERS))
+
+NOTEBOOKS := fig1_cifar_20_56 fig6_cifar_sweep fig7_layer_responses table6 gradient_flow fig4_imagenet_18_34
+CIFAR_RESULTS    ?= results/cifar_quick
+IMAGENET_RESULTS ?= results/imagenette_quick
+FIGURES          ?= results/figures
+
+figures: $(STAMP) ## Execute the notebooks headlessly into $(FIGURES)/*.png|pdf (CIFAR_RESULTS= IMAGENET_RESULTS=)
+	@mkdir -p build/notebooks
+	@for nb in $(NOTEBOOKS); do \
+		case $$nb in fig4*) results=$(IMAGENET_RESULTS);; *) results=$(CIFAR_RESULTS);; esac; \
+		echo "papermill $$nb ($$results)"; \
+		$(BIN)/papermill --log-level WARNING -k python3 notebooks/$$nb.ipynb build/notebooks/$$nb.ipynb \
+			-p results_dir $(abspath $$results) -p figures_dir $(abspath $(FIGURES)) || exit 1; \
+	done
+
+slides: figures ## A PDF deck telling the degradation story with our figures (build/slides.pdf)
+	$(BIN)/python -m resnet_study.slides --figures $(FIGURES) --cifar $(CIFAR_RESULTS) \
+		--imagenet $(IMAGENET_RESULTS) --out build/slides.pdf
 
 clean: ## Remove the environment and caches (keeps data/ and runs/)
 	rm -rf $(VENV) .pytest_cache *.egg-info

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import math
+import os
 import platform
 import sys
 import time
@@ -19,13 +19,15 @@ from pathlib import Path
 
 import pandas as pd
 import torch
+import torch.distributed as dist
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from .config import PRESETS, TrainConfig, make_config, parse_assignments
-from .data import DeviceLoader, load_cifar10, pixel_statistics
+from .data import make_loaders
 from .errors import StudyError
 from .io import atomic_path, check_writable, git_commit, read_json, write_csv, write_json
+from .analysis import conv_weights, gradient_norms, layer_responses
 from .models import create_model, model_info
 
 CURVE_COLUMNS = ["iteration", "epoch", "lr", "train_loss", "train_error", "test_error"]
@@ -46,6 +48,12 @@ def resolve_device(name: str) -> torch.device:
     return device
 
 
+def distributed_env() -> tuple[int, int, int]:
+    """(rank, world size, local rank) from torchrun's environment; (0, 1, 0) without it."""
+    return (int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1)),
+            int(os.environ.get("LOCAL_RANK", 0)))
+
+
 def device_name(device: torch.device) -> str:
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)
@@ -64,8 +72,11 @@ class Trainer:
     """One run of one network. ``Trainer(cfg, out).run()`` returns the summary dict."""
 
     def __init__(self, cfg: TrainConfig, out: str | Path, *, progress: bool | None = None, log=print) -> None:
-        self.cfg, self.out, self.log = cfg.validate(), Path(out), log
-        self.progress = sys.stderr.isatty() if progress is None else progress
+        self.cfg, self.out = cfg.validate(), Path(out)
+        self.rank, self.world, self.local_rank = distributed_env()
+        self.main = self.rank == 0  # only rank 0 writes files and talks
+        self.log = log if self.main else (lambda *_: None)
+        self.progress = (sys.stderr.isatty() if progress is None else progress) and self.main
         check_writable(self.out)
 
     # ---- files -------------------------------------------------------------------------------
@@ -99,6 +110,24 @@ class Trainer:
     def _write_curves(self) -> None:
         columns = CURVE_COLUMNS + (["val_error"] if self.val_loader is not None else [])
         write_csv(self.out / "curves.csv", pd.DataFrame(self.state["rows"], columns=columns))
+        write_csv(self.out / "gradients.csv", pd.DataFrame(self.state["gradient_rows"],
+                                                           columns=["iteration", "layer", "name", "grad_norm"]))
+
+    def _record_gradients(self, iteration: int) -> None:
+        """Per-layer gradient norms of the step that ended at ``iteration`` (0: at initialisation)."""
+        if self.grad_norms is None:
+            return
+        names = [name for name, _ in conv_weights(self.model)]
+        rows = self.state["gradient_rows"]
+        rows.extend({"iteration": iteration, "layer": i + 1, "name": name, "grad_norm": norm}
+                    for i, (name, norm) in enumerate(zip(names, self.grad_norms.tolist())))
+        self.grad_norms = None
+
+    def _write_responses(self) -> None:
+        """Fig. 7: layer responses of the trained net on the test (or holdout) images, eval mode."""
+        frame = layer_responses(self.model.eval(), self.eval_loader.eval_batches(500))
+        self.model.train()
+        write_csv(self.out / "responses.csv", frame)
 
     def _save_checkpoint(self) -> None:
         state = dict(self.state, model=self.model.state_dict(), optimizer=self.optimizer.state_dict(),
@@ -120,56 +149,67 @@ class Trainer:
         return True
 
     # ---- set-up ------------------------------------------------------------------------------
-    def _load_data(self):
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            data = load_cifar10(self.cfg.data_dir, holdout=self.cfg.holdout, allow_download=self.cfg.download)
-        notes = [str(w.message) for w in caught if "md5" in str(w.message)]
-        for note in notes:
-            self.log(f"warning: {note}")
-        return data, notes
-
     def _build(self) -> None:
         cfg = self.cfg
         self.device = resolve_device(cfg.device)
+        if self.world > 1:
+            if self.device.type == "cuda":
+                self.device = torch.device("cuda", self.local_rank)
+                torch.cuda.set_device(self.device)
+            if not dist.is_initialized():
+                dist.init_process_group("nccl" if self.device.type == "cuda" else "gloo")
+        if cfg.batch_size % self.world:
+            raise StudyError(f"batch size {cfg.batch_size} does not split evenly across {self.world} processes")
         cuda = self.device.type == "cuda"
-        data, notes = self._load_data()
+        loaders = make_loaders(cfg, self.device, self.rank, self.world)
+        for note in loaders.notes:
+            self.log(f"warning: {note}")
         torch.manual_seed(cfg.seed)
         kwargs = {"shortcut": cfg.shortcut} if cfg.shortcut else {}
+        num_classes = loaders.description.get("classes")
+        if num_classes:
+            kwargs["num_classes"] = num_classes
         self.model = create_model(cfg.model, **kwargs).to(self.device)
         if cuda:
             torch.backends.cudnn.benchmark = True
             if cfg.channels_last:
                 self.model = self.model.to(memory_format=torch.channels_last)
-        # SGD with momentum 0.9 and weight decay 1e-4 on every parameter (section 4.2).
+        # SGD with momentum 0.9 and weight decay 1e-4 on every parameter (sections 3.4, 4.2).
         self.optimizer = torch.optim.SGD(self.model.parameters(), lr=cfg.lr, momentum=cfg.momentum,
                                          weight_decay=cfg.weight_decay, **({"fused": True} if cuda else {}))
-        self.forward = torch.compile(self.model) if cfg.compile else self.model
+        network = self.model
+        if self.world > 1:
+            network = torch.nn.parallel.DistributedDataParallel(
+                self.model, device_ids=[self.device.index] if cuda else None)
+        self.forward = torch.compile(network) if cfg.compile else network
         self.autocast = (torch.autocast("cuda", dtype=torch.bfloat16) if cuda and cfg.amp
                          else contextlib.nullcontext())
-        mean, std = pixel_statistics(data.train, per_pixel=cfg.normalize == "pixel")
-        loader = dict(mean=mean, std=std, device=self.device, seed=cfg.seed,
-                      channels_last=cuda and cfg.channels_last)
-        self.train_loader = DeviceLoader(data.train, batch_size=cfg.batch_size, augment=cfg.augment, **loader)
-        eval_name, eval_split = data.eval_split
-        self.eval_loader = DeviceLoader(eval_split, batch_size=1000, augment=False, **loader)
-        self.val_loader = (DeviceLoader(data.holdout, batch_size=1000, augment=False, **loader)
-                           if data.test is not None and data.holdout is not None else None)
-        self.train_images = len(data.train)
+        self.train_loader, self.eval_loader, self.val_loader = loaders.train, loaders.eval, loaders.val
+        self.train_images = loaders.train_images
         self.metrics = torch.zeros(2, dtype=torch.float64, device=self.device)  # loss sum, errors
         self.first_bad = torch.full((), -1, dtype=torch.int64, device=self.device)
-        self.state = {"iteration": 0, "warm": model_info(cfg.model).depth < cfg.warmup_depth, "rows": [],
-                      "images": 0, "best_test_error": None, "wall_seconds": 0.0, "train_seconds": 0.0}
-        self.data_description, self.notes = data.describe(), notes
+        deep = cfg.warmup_depth is not None and model_info(cfg.model).depth >= cfg.warmup_depth
+        self.state = {"iteration": 0, "warm": not deep, "rows": [], "gradient_rows": [], "images": 0,
+                      "best_test_error": None, "wall_seconds": 0.0, "train_seconds": 0.0}
+        self.grad_norms = None
+        self.data_description = dict(loaders.description, processes=self.world)
+        self.notes = loaders.notes
+
+    def _all_reduce(self, tensor: torch.Tensor, op=None) -> torch.Tensor:
+        if self.world > 1:
+            dist.all_reduce(tensor, op=op or dist.ReduceOp.SUM)
+        return tensor
 
     # ---- the loop ----------------------------------------------------------------------------
-    def _step(self, iteration: int) -> None:
+    def _step(self, iteration: int, record_gradients: bool = False) -> None:
         x, y = self.train_loader.batch(iteration)
         with self.autocast:
             logits = self.forward(x)
             loss = F.cross_entropy(logits, y)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
+        if record_gradients:
+            self.grad_norms = gradient_norms(self.model)
         self.optimizer.step()
         # Metrics stay on the device; the host reads them once per logged row.
         loss = loss.detach().double()
@@ -179,16 +219,17 @@ class Trainer:
     @torch.no_grad()
     def evaluate(self, loader: DeviceLoader) -> float:
         self.model.eval()
-        errors, count = torch.zeros((), device=self.device), 0
+        totals = torch.zeros(2, dtype=torch.float64, device=self.device)  # errors, images
         for x, y in loader.eval_batches():
             with self.autocast:
-                errors += (self.forward(x).argmax(1) != y).sum()
-            count += len(y)
+                totals[0] += (self.model(x).argmax(1) != y).sum()
+            totals[1] += len(y)
         self.model.train()
-        return errors.item() / count
+        errors, count = self._all_reduce(totals).tolist()
+        return errors / count
 
     def _row(self, iteration: int, lr: float, images: int) -> dict:
-        loss_sum, errors = self.metrics.tolist()
+        loss_sum, errors = self._all_reduce(self.metrics).tolist()
         self.metrics.zero_()
         row = {"iteration": iteration, "epoch": round(iteration * self.cfg.batch_size / self.train_images, 4),
                "lr": lr, "train_loss": loss_sum / images, "train_error": errors / images, "test_error": None}
@@ -224,9 +265,11 @@ class Trainer:
                      f"iterations); nothing to do")
             return finished
         self._build()  # loads the data: bad data stops here, before anything is written
-        self.out.mkdir(parents=True, exist_ok=True)
+        if self.main:
+            self.out.mkdir(parents=True, exist_ok=True)
         resumed = self._load_checkpoint()
-        self._write_config(self.data_description, self.notes)
+        if self.main:
+            self._write_config(self.data_description, self.notes)
         cfg, s = self.cfg, self.state
         if resumed:
             self.log(f"{self.out}: resuming at iteration {s['iteration']}")
@@ -240,12 +283,15 @@ class Trainer:
             lr = learning_rate(cfg, it, s["warm"])
             for group in self.optimizer.param_groups:
                 group["lr"] = lr
-            self._step(it)
+            logged = (it + 1) % cfg.log_every == 0 or (it + 1) % cfg.eval_every == 0 or it + 1 == cfg.iterations
+            self._step(it, record_gradients=self.main and (it == 0 or logged))
+            if it == 0 and self.main:
+                self._record_gradients(0)  # the gradients at initialisation
             s["iteration"] = it = it + 1
-            images += self.train_loader.batch_size
+            images += self.train_loader.global_batch
             bar.update()
             if it % cfg.log_every == 0 or it % cfg.eval_every == 0 or it == cfg.iterations:
-                diverged = int(self.first_bad) >= 0
+                diverged = int(self._all_reduce(self.first_bad.clone(), dist.ReduceOp.MAX if self.world > 1 else None)) >= 0
                 s["train_seconds"] += time.perf_counter() - interval_start  # .tolist() above synchronised
                 s["images"] += images
                 row = self._row(it, lr, images) if not diverged else None
@@ -257,17 +303,25 @@ class Trainer:
                              f"stopping with status 'diverged'")
                     break
                 s["rows"].append(row)
+                if self.main:
+                    self._record_gradients(it)
                 if not s["warm"] and row["train_error"] < cfg.warmup_error:
                     s["warm"] = True  # section 4.2: back to lr 0.1 once training error is below 80%
-                self._write_curves()
+                if self.main:
+                    self._write_curves()
                 self._report(bar, row)
-            if it % cfg.checkpoint_every == 0 or it == cfg.iterations:
+            if self.main and (it % cfg.checkpoint_every == 0 or it == cfg.iterations):
                 self._save_checkpoint()
         bar.close()
         s["wall_seconds"] = wall_before + time.perf_counter() - session_start
-        self._save_checkpoint()
         summary = self.summary(status)
-        write_json(self.out / "summary.json", summary)
+        if self.main:
+            self._save_checkpoint()
+            if status == "done":
+                self._write_responses()
+            write_json(self.out / "summary.json", summary)
+        if self.world > 1:
+            dist.barrier()
         self.log(f"{self.out}: {status}; final train error {summary['final_train_error']}, "
                  f"final test error {summary['final_test_error']}")
         return summary
@@ -289,7 +343,8 @@ def train(cfg: TrainConfig, out: str | Path, **kwargs) -> dict:
 # ---- command line ------------------------------------------------------------------------------
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     """The data, recipe and device flags shared by ``train`` and ``sweep``."""
-    parser.add_argument("--data-dir", default="data", help="folder holding cifar-10-batches-py/ (default: data)")
+    parser.add_argument("--data-dir", help="CIFAR: folder holding cifar-10-batches-py/ (default: data); "
+                                           "ImageFolder: the folder holding train/ and val/")
     parser.add_argument("--preset", choices=list(PRESETS), help="recipe preset (default: paper)")
     parser.add_argument("--iterations", type=int)
     parser.add_argument("--batch-size", type=int)
@@ -297,7 +352,10 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--eval-every", type=int)
     parser.add_argument("--checkpoint-every", type=int)
     parser.add_argument("--holdout", type=int, help="training images kept out for validation (paper: 5000)")
-    parser.add_argument("--device", default="auto", help="auto, cpu or cuda[:N] (default: auto)")
+    parser.add_argument("--image-size", type=int, help="ImageFolder training crop (default 224)")
+    parser.add_argument("--workers-per-run", type=int, dest="loader_workers",
+                        help="ImageFolder DataLoader processes (default 8)")
+    parser.add_argument("--device", help="auto, cpu or cuda[:N] (default: auto)")
     parser.add_argument("--no-download", action="store_true", help="never download; fail if the data is missing")
     parser.add_argument("--compile", action="store_true", help="torch.compile the model")
     parser.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE",
@@ -308,7 +366,8 @@ def config_from_args(args: argparse.Namespace, **fixed) -> TrainConfig:
     overrides = parse_assignments(args.set)
     flags = {"data_dir": args.data_dir, "device": args.device, "iterations": args.iterations,
              "batch_size": args.batch_size, "lr": args.lr, "eval_every": args.eval_every,
-             "checkpoint_every": args.checkpoint_every, "holdout": args.holdout}
+             "checkpoint_every": args.checkpoint_every, "holdout": args.holdout,
+             "image_size": args.image_size, "workers": args.loader_workers}
     overrides.update({k: v for k, v in flags.items() if v is not None})
     if args.no_download:
         overrides["download"] = False

@@ -22,7 +22,10 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from .config import PRESETS, make_config, parse_assignments
+import subprocess
+import sys
+
+from .config import make_config, parse_assignments, to_assignments
 from .engine import FINISHED, add_run_arguments, train
 from .errors import StudyError
 from .io import check_writable, read_json, write_csv
@@ -43,6 +46,7 @@ class Sweep:
     preset: str = "paper"
     overrides: dict = field(default_factory=dict)  # TrainConfig fields, e.g. data_dir, iterations
     name: str = "sweep"
+    nproc_per_run: int = 1  # > 1: each run is a DistributedDataParallel job started with torchrun
 
     def runs(self) -> list[tuple[str, int]]:
         return [(model, seed) for model in self.models for seed in self.seeds]
@@ -136,12 +140,28 @@ def work(sweep: Sweep, device: str | None = None, *, progress: bool | None = Non
             if not mine or run_status(sweep, model, seed) in FINISHED:
                 continue
             log(f"start {model}-s{seed}" + (f" on {device}" if device else ""))
-            summary = train(sweep.config(model, seed, device), sweep.run_dir(model, seed), progress=progress,
-                            log=log)
+            cfg, run = sweep.config(model, seed, device), sweep.run_dir(model, seed)
+            if sweep.nproc_per_run > 1:
+                summary = train_with_torchrun(cfg, run, sweep.nproc_per_run, log)
+            else:
+                summary = train(cfg, run, progress=progress, log=log)
             log(f"end {model}-s{seed}: {summary['status']}, final train error {summary['final_train_error']:.4f}, "
                 f"test error {summary['final_test_error'] if summary['final_test_error'] is not None else float('nan'):.4f}")
             trained += 1
     return trained
+
+
+def train_with_torchrun(cfg, out: Path, nproc: int, log=print) -> dict:
+    """One run as ``torchrun --nproc_per_node nproc``: DistributedDataParallel over nproc processes."""
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={nproc}",
+               "-m", "resnet_study.cli", "train", "--model", cfg.model, "--seed", str(cfg.seed), "--out", str(out),
+               "--set", *to_assignments(cfg)]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode not in (0, 1):  # 1 is a diverged run, recorded in its summary
+        tail = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        raise StudyError(f"torchrun for {out.name} failed with exit status {result.returncode}: {tail}")
+    log(result.stdout.strip().splitlines()[-1] if result.stdout.strip() else f"{out.name}: finished")
+    return read_json(out / "summary.json")
 
 
 def run_array_task(sweep: Sweep, model: str, seed: int) -> str:
@@ -156,8 +176,10 @@ def run_array_task(sweep: Sweep, model: str, seed: int) -> str:
 
 # ---- tables --------------------------------------------------------------------------------------
 def collect(sweep: Sweep) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Rebuild ``runs.csv`` and ``curves.csv`` from the run folders, atomically."""
+    """Rebuild ``runs.csv``, ``curves.csv``, ``responses.csv`` and ``gradients.csv`` from the run
+    folders, atomically; returns the first two."""
     rows, curves = [], []
+    stacked = {"responses.csv": [], "gradients.csv": []}
     for model, seed in sweep.runs():
         info, run = model_info(model), sweep.run_dir(model, seed)
         config, summary = read_json(run / "config.json") or {}, read_json(run / "summary.json") or {}
@@ -172,19 +194,22 @@ def collect(sweep: Sweep) -> tuple[pd.DataFrame, pd.DataFrame]:
             "device": config.get("device"), "torch_version": config.get("torch_version"),
             "commit": config.get("commit"), "dataset": (config.get("dataset") or {}).get("name"),
         })
-        if (run / "curves.csv").exists():
-            curve = pd.read_csv(run / "curves.csv")
-            curve.insert(0, "model", model)
-            curve.insert(1, "depth", info.depth)
-            curve.insert(2, "residual", info.residual)
-            curve.insert(3, "seed", seed)
-            curves.append(curve)
+        for name, frames in [("curves.csv", curves), *stacked.items()]:
+            if (run / name).exists():
+                frame = pd.read_csv(run / name)
+                for i, (key, value) in enumerate([("model", model), ("depth", info.depth),
+                                                  ("residual", info.residual), ("seed", seed)]):
+                    frame.insert(i, key, value)
+                frames.append(frame)
     runs = pd.DataFrame(rows, columns=RUN_COLUMNS)
     curves = pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(
         columns=["model", "depth", "residual", "seed", "iteration"])
     Path(sweep.out).mkdir(parents=True, exist_ok=True)
     write_csv(Path(sweep.out) / "runs.csv", runs)
     write_csv(Path(sweep.out) / "curves.csv", curves)
+    for name, frames in stacked.items():
+        if frames:
+            write_csv(Path(sweep.out) / name, pd.concat(frames, ignore_index=True))
     return runs, curves
 
 
@@ -278,10 +303,10 @@ def _sweep_command(args: argparse.Namespace) -> int:
                  if k in _explicit_keys(args)}
     if args.config:
         sweep = load_sweep(args.config, out=args.out, preset=args.preset, overrides=overrides,
-                           models=_split(args.models), seeds=_seeds(args.seeds))
+                           models=_split(args.models), seeds=_seeds(args.seeds), nproc_per_run=args.nproc_per_run)
     elif args.models:
         sweep = Sweep(out=args.out, models=_split(args.models), seeds=_seeds(args.seeds) or [0],
-                      preset=args.preset or "paper", overrides=overrides)
+                      preset=args.preset or "paper", overrides=overrides, nproc_per_run=args.nproc_per_run or 1)
     else:
         raise StudyError("give --config experiments/NAME.yaml or --models a,b,c")
     if sweep.out is None:
@@ -316,7 +341,11 @@ def _explicit_keys(args: argparse.Namespace) -> set[str]:
     keys = {k.replace("-", "_") for k in parse_assignments(args.set)}
     keys |= {k for k in ("iterations", "batch_size", "lr", "eval_every", "checkpoint_every", "holdout")
              if getattr(args, k) is not None}
-    keys |= {"data_dir", "device"}
+    keys |= {k for k in ("data_dir", "device") if getattr(args, k) is not None}
+    if args.image_size is not None:
+        keys.add("image_size")
+    if args.loader_workers is not None:
+        keys.add("workers")
     if args.no_download:
         keys.add("download")
     if args.compile:
@@ -332,6 +361,7 @@ def add_sweep_parser(sub) -> None:
     parser.add_argument("--out", help="sweep folder (runs/, runs.csv, curves.csv)")
     parser.add_argument("--workers", type=int, help="local workers (default: one per GPU, else one)")
     parser.add_argument("--runs-per-gpu", type=int, default=1, help="concurrent runs on each GPU (default 1)")
+    parser.add_argument("--nproc-per-run", type=int, help="processes (GPUs) per run with torchrun/DDP (default 1)")
     parser.add_argument("--launcher", choices=["local", "slurm", "submitit-local"], default="local",
                         help="local workers, a SLURM job array through submitit, or submitit's local executor")
     parser.add_argument("--partition", help="SLURM partition")

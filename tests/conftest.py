@@ -53,3 +53,32 @@ def cifar_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def cifar_dir_no_test(tmp_path_factory) -> Path:
     return make_cifar_folder(tmp_path_factory.mktemp("cifar-no-test"), test=0)
+
+
+def make_image_folder(root: Path, classes=("n01440764", "n02102040", "n02979186"), per_class: int = 24,
+                      val_per_class: int = 8, size: int = 48, tiny_val: bool = False) -> Path:
+    """Generated JPEGs in ImageFolder layout; each class a different dominant colour."""
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    annotations = []
+    for split, count in (("train", per_class), ("val", val_per_class)):
+        for c, wnid in enumerate(classes):
+            for i in range(count):
+                pixels = rng.integers(0, 80, (size, size + 8, 3), dtype=np.uint8)
+                pixels[..., c % 3] += 150
+                if split == "val" and tiny_val:
+                    folder, name = root / "val" / "images", f"val_{c}_{i}.JPEG"
+                    annotations.append(f"{name}\t{wnid}\t0\t0\t1\t1")
+                else:
+                    folder, name = root / split / wnid, f"{wnid}_{i}.JPEG"
+                folder.mkdir(parents=True, exist_ok=True)
+                Image.fromarray(pixels).save(folder / name, quality=90)
+    if tiny_val:
+        (root / "val" / "val_annotations.txt").write_text("\n".join(annotations) + "\n")
+    return root
+
+
+@pytest.fixture(scope="session")
+def image_dir(tmp_path_factory) -> Path:
+    return make_image_folder(tmp_path_factory.mktemp("imagefolder"))

@@ -36,7 +36,8 @@ def _quiet_subset_warning():
 
 def test_short_run_learns_and_writes_a_complete_folder(cifar_dir, tmp_path):
     summary = train(small(cifar_dir, iterations=60, milestones=(40, 50)), tmp_path, **QUIET)
-    assert {p.name for p in tmp_path.iterdir()} == {"config.json", "curves.csv", "summary.json", "checkpoint.pt"}
+    assert {p.name for p in tmp_path.iterdir()} == {"config.json", "curves.csv", "summary.json", "checkpoint.pt",
+                                                 "gradients.csv", "responses.csv"}
     curves = pd.read_csv(tmp_path / "curves.csv")
     assert list(curves.columns) == ["iteration", "epoch", "lr", "train_loss", "train_error", "test_error"]
     assert curves.iteration.tolist() == list(range(5, 65, 5))
@@ -78,10 +79,10 @@ def test_interrupted_run_resumes_to_identical_numbers(cifar_dir, tmp_path):
     trainer = Trainer(cfg, tmp_path / "resumed", **QUIET)
     step = trainer._step
 
-    def crash_at_17(iteration):
+    def crash_at_17(iteration, **kwargs):
         if iteration == 17:
             raise Interrupt
-        step(iteration)
+        step(iteration, **kwargs)
 
     trainer._step = crash_at_17
     with pytest.raises(Interrupt):

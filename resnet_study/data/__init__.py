@@ -2,5 +2,8 @@
 
 from .cifar import CifarData, Split, SubsetWarning, load_cifar10, write_batch
 from .loader import DeviceLoader, pixel_statistics
+from .factory import Loaders, make_loaders
+from .imagefolder import image_folder_splits
 
-__all__ = ["CifarData", "DeviceLoader", "Split", "SubsetWarning", "load_cifar10", "pixel_statistics", "write_batch"]
+__all__ = ["CifarData", "DeviceLoader", "Loaders", "Split", "SubsetWarning", "image_folder_splits", "load_cifar10",
+           "make_loaders", "pixel_statistics", "write_batch"]

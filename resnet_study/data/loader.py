@@ -32,16 +32,19 @@ class DeviceLoader:
         seed: the run's seed.
         dtype: dtype of the returned images.
         channels_last: memory format of the returned images.
+        rank, world: this process's share of each global batch under DistributedDataParallel.
     """
 
     def __init__(self, split: Split, mean: Tensor, std: Tensor, batch_size: int, *, device: torch.device,
                  augment: bool = True, pad: int = 4, seed: int = 0, dtype: torch.dtype = torch.float32,
-                 channels_last: bool = False) -> None:
+                 channels_last: bool = False, rank: int = 0, world: int = 1) -> None:
         self.images = torch.from_numpy(split.images).to(device)
         self.labels = torch.from_numpy(split.labels).to(device)
         self.mean, self.std = mean.to(device), std.to(device)
-        self.batch_size = min(batch_size, len(split))
-        self.steps_per_epoch = len(split) // self.batch_size
+        self.global_batch = min(batch_size, len(split))
+        self.batch_size = self.global_batch // world  # this rank's share
+        self.steps_per_epoch = len(split) // self.global_batch
+        self.rank, self.world = rank, world
         self.augment, self.pad, self.seed = augment, pad, seed
         self.device, self.dtype, self.channels_last = device, dtype, channels_last
         # One generator on the device, reseeded per batch: no host-device copies, no syncs.
@@ -72,10 +75,10 @@ class DeviceLoader:
             self.generator.manual_seed(_mix(self.seed, epoch))
             self._order = torch.randperm(len(self.labels), generator=self.generator, device=self.device)
             self._epoch = epoch
-        index = self._order[position * self.batch_size:(position + 1) * self.batch_size]
+        index = self._order[position * self.global_batch:(position + 1) * self.global_batch][self.rank::self.world]
         x = self.normalize(self.images[index])
         if self.augment:
-            self.generator.manual_seed(_mix(self.seed, epoch, position, 1))
+            self.generator.manual_seed(_mix(self.seed, epoch, position, 1 + self.rank))
             x = self._crop_flip(x)
         return self._format(x), self.labels[index]
 
@@ -85,9 +88,10 @@ class DeviceLoader:
 
     def eval_batches(self, batch_size: int = 1000):
         """The split in order, original images only (testing uses no augmentation)."""
-        for start in range(0, len(self.labels), batch_size):
-            x = self.normalize(self.images[start:start + batch_size])
-            yield self._format(x), self.labels[start:start + batch_size]
+        shard = torch.arange(self.rank, len(self.labels), self.world, device=self.device)
+        for start in range(0, len(shard), batch_size):
+            index = shard[start:start + batch_size]
+            yield self._format(self.normalize(self.images[index])), self.labels[index]
 
 
 def pixel_statistics(split: Split, per_pixel: bool = True) -> tuple[Tensor, Tensor]:

@@ -1,0 +1,65 @@
+"""A DataLoader-backed loader with the interface of ``DeviceLoader``: ``batch(iteration)``.
+
+Decoding JPEGs needs worker processes; the epoch order is a seeded permutation, each global
+batch is split across DDP ranks, and a resumed run restarts the epoch at its position.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch.utils.data import DataLoader, Dataset, Sampler
+
+from .loader import _mix
+
+
+class EpochBatches(Sampler[list[int]]):
+    """This rank's share of each global batch of one epoch, from batch ``start`` on."""
+
+    def __init__(self, size: int, batch_size: int, seed: int, epoch: int, start: int, rank: int, world: int) -> None:
+        self.size, self.batch_size, self.start, self.rank, self.world = size, batch_size, start, rank, world
+        self.order = torch.randperm(size, generator=torch.Generator().manual_seed(_mix(seed, epoch)))
+
+    def __len__(self) -> int:
+        return self.size // self.batch_size - self.start
+
+    def __iter__(self):
+        for b in range(self.start, self.size // self.batch_size):
+            yield self.order[b * self.batch_size:(b + 1) * self.batch_size][self.rank::self.world].tolist()
+
+
+class FolderLoader:
+    """Minibatches of a map-style dataset; ``batch_size`` is the global batch across ranks."""
+
+    def __init__(self, dataset: Dataset, batch_size: int, *, device: torch.device, seed: int = 0, workers: int = 4,
+                 rank: int = 0, world: int = 1, channels_last: bool = False) -> None:
+        self.dataset, self.device, self.seed, self.workers = dataset, device, seed, workers
+        self.global_batch = min(batch_size, len(dataset))
+        self.batch_size = self.global_batch // world  # this rank's share
+        self.steps_per_epoch = len(dataset) // self.global_batch
+        self.rank, self.world, self.channels_last = rank, world, channels_last
+        self._iterator, self._next = None, None
+
+    def _loader(self, **kwargs) -> DataLoader:
+        return DataLoader(self.dataset, num_workers=self.workers, pin_memory=self.device.type == "cuda",
+                          persistent_workers=False, **kwargs)
+
+    def _to_device(self, x: torch.Tensor, y: torch.Tensor):
+        x = x.to(self.device, non_blocking=True)
+        if self.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
+        return x, y.to(self.device, non_blocking=True)
+
+    def batch(self, iteration: int):
+        epoch, position = divmod(iteration, self.steps_per_epoch)
+        if self._next != (epoch, position):
+            sampler = EpochBatches(len(self.dataset), self.global_batch, self.seed, epoch, position, self.rank, self.world)
+            generator = torch.Generator().manual_seed(_mix(self.seed, epoch, position, self.rank))
+            self._iterator = iter(self._loader(batch_sampler=sampler, generator=generator))
+        x, y = next(self._iterator)
+        self._next = (epoch, position + 1) if position + 1 < self.steps_per_epoch else None
+        return self._to_device(x, y)
+
+    def eval_batches(self, batch_size: int = 250):
+        shard = list(range(self.rank, len(self.dataset), self.world))
+        for x, y in self._loader(batch_size=batch_size, sampler=shard):
+            yield self._to_device(x, y)

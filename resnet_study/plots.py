@@ -1,0 +1,145 @@
+"""The paper's figures redrawn from sweep tables (``curves.csv``, ``responses.csv``, ...).
+
+Each function takes tidy frames and returns a matplotlib Figure; the notebooks call them.
+Conventions as the paper: error in %, iterations on x, dashed/thin lines training error and
+bold lines test error (Fig. 1, 4, 6).
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+from .paper import REPRODUCTIONS, TABLE6  # noqa: E402
+
+sns.set_theme(context="notebook", style="whitegrid")
+
+
+class MissingResults(LookupError):
+    """The tables lack what a figure needs; the message says which sweep to run."""
+
+
+def _require(frame: pd.DataFrame, models: list[str], what: str, sweep: str) -> list[str]:
+    present = [m for m in models if m in set(frame.get("model", []))]
+    if not present:
+        raise MissingResults(f"{what} needs runs of {', '.join(models)}; run `{sweep}` and point the notebook "
+                             f"at its --out folder")
+    return present
+
+
+def _label(model: str) -> str:
+    kind, depth = model.rsplit("_", 1)[-1].rstrip("0123456789"), "".join(c for c in model if c.isdigit())
+    return f"{'ResNet' if kind == 'resnet' else 'plain'}-{depth}"
+
+
+def _mean_curves(curves: pd.DataFrame) -> pd.DataFrame:
+    return curves.groupby(["model", "iteration"], as_index=False)[["train_error", "test_error"]].mean()
+
+
+def error_curves(curves: pd.DataFrame, panels: list[list[str]], titles: list[str], *, sweep: str,
+                 what: str = "this figure", split_axes: bool = False) -> plt.Figure:
+    """Training (dashed) and test (bold) error against iterations, one panel per model group.
+
+    ``split_axes`` draws training and test error on separate panels instead (Fig. 1 style).
+    """
+    _require(curves, [m for group in panels for m in group], what, sweep)
+    mean = _mean_curves(curves)
+    columns = 2 if split_axes else len(panels)
+    fig, axes = plt.subplots(1, columns, figsize=(5.2 * columns, 4), sharey=True, squeeze=False)
+    palette = sns.color_palette("colorblind", max(len(g) for g in panels))
+    for p, group in enumerate(panels):
+        for color, model in zip(palette, group):
+            run = mean[mean.model == model]
+            if run.empty:
+                continue
+            tests = run.dropna(subset=["test_error"])
+            if split_axes:
+                axes[0][0].plot(run.iteration, 100 * run.train_error, color=color, label=_label(model))
+                axes[0][1].plot(tests.iteration, 100 * tests.test_error, color=color, lw=2.2, label=_label(model))
+            else:
+                ax = axes[0][p]
+                ax.plot(run.iteration, 100 * run.train_error, color=color, ls="--", lw=1)
+                ax.plot(tests.iteration, 100 * tests.test_error, color=color, lw=2.2, label=_label(model))
+    names = ["training error (%)", "test error (%)"] if split_axes else titles
+    for ax, title in zip(axes[0], names):
+        ax.set_title(title)
+        ax.set_xlabel("iteration")
+        ax.legend(frameon=True)
+    axes[0][0].set_ylabel("error (%)")
+    fig.tight_layout()
+    return fig
+
+
+def layer_response_figure(responses: pd.DataFrame, models: list[str], *, sweep: str) -> plt.Figure:
+    """Fig. 7: std of layer responses, in layer order (top) and sorted by magnitude (bottom)."""
+    present = _require(responses, models, "Fig. 7", sweep)
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 6.5))
+    palette = dict(zip(models, sns.color_palette("colorblind", len(models))))
+    for model in present:
+        frame = responses[responses.model == model].groupby("layer", as_index=False)["std"].mean()
+        style = dict(color=palette[model], ls="--" if "plain" in model else "-", marker=".", label=_label(model))
+        top.plot(frame.layer, frame["std"], **style)
+        ordered = frame["std"].sort_values(ascending=False).to_numpy()
+        bottom.plot(range(1, len(ordered) + 1), ordered, **style)
+    top.set(xlabel="layer index (original)", ylabel="std")
+    bottom.set(xlabel="layer index (sorted by magnitude)", ylabel="std")
+    top.legend(ncol=3)
+    fig.tight_layout()
+    return fig
+
+
+def gradient_figure(gradients: pd.DataFrame, models: list[str], *, sweep: str) -> plt.Figure:
+    """Per-layer gradient norm at initialisation and at the last logged iteration, log scale."""
+    present = _require(gradients, models, "the gradient-flow figure", sweep)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
+    palette = dict(zip(models, sns.color_palette("colorblind", len(models))))
+    for model in present:
+        frame = gradients[gradients.model == model]
+        for ax, iteration in zip(axes, [0, frame.iteration.max()]):
+            at = frame[frame.iteration == iteration].groupby("layer", as_index=False)["grad_norm"].mean()
+            ax.plot(at.layer, at.grad_norm, color=palette[model], ls="--" if "plain" in model else "-",
+                    marker=".", label=_label(model))
+            ax.set_title("at initialisation" if iteration == 0 else f"at iteration {iteration}")
+    for ax in axes:
+        ax.set(yscale="log", xlabel="conv layer (input side → output side)")
+        ax.legend()
+    axes[0].set_ylabel("gradient norm of the layer's weights")
+    fig.tight_layout()
+    return fig
+
+
+def table6(runs: pd.DataFrame) -> pd.DataFrame:
+    """Our test error (%) per ResNet, mean ± std over seeds, beside Table 6 and a reproduction."""
+    ours = runs[runs.status == "done"].groupby("model")["final_test_error"].agg(["mean", "std", "count"])
+    ours = ours.mul([100, 100, 1]).reset_index()
+    table = TABLE6.merge(REPRODUCTIONS, on="model").merge(ours, on="model", how="left")
+    table["ours"] = [("—" if pd.isna(m) else f"{m:.2f}" + (f" ± {s:.2f}" if c > 1 else ""))
+                     for m, s, c in zip(table["mean"], table["std"], table["count"])]
+    table["runs"] = table["count"].fillna(0).astype(int)
+    return table[["model", "depth", "parameters", "paper_error", "paper_mean_std", "akamaster_error", "ours", "runs"]]
+
+
+def load_table(results_dir, name: str, *, sweep: str) -> pd.DataFrame:
+    """``results_dir/name`` as a frame, or ``MissingResults`` naming the sweep that makes it."""
+    from pathlib import Path
+
+    path = Path(results_dir) / name
+    if not path.exists():
+        raise MissingResults(f"{path} does not exist; run `{sweep}` and pass its --out folder as results_dir")
+    return pd.read_csv(path)
+
+
+def save(fig: plt.Figure, figures_dir, stem: str) -> list[str]:
+    """Write ``stem.png`` and ``stem.pdf`` under ``figures_dir``; returns the paths."""
+    from pathlib import Path
+
+    folder = Path(figures_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [folder / f"{stem}.png", folder / f"{stem}.pdf"]
+    for path in paths:
+        fig.savefig(path, dpi=150, bbox_inches="tight")
+    return [str(p) for p in paths]

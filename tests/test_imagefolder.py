@@ -1,0 +1,141 @@
+"""ImageNet subsets: ImageFolder layouts, the paper's augmentation, training, DDP."""
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+import torch
+
+from resnet_study.config import make_config
+from resnet_study.data import image_folder_splits
+from resnet_study.data.imagefolder import Lighting, train_transform
+from resnet_study.engine import train
+from resnet_study.errors import StudyError
+
+from conftest import make_image_folder
+
+QUIET = dict(progress=False, log=lambda *_: None)
+
+
+def test_image_folder_splits_and_transforms(image_dir):
+    train_set, val_set = image_folder_splits(image_dir, 32)
+    assert len(train_set) == 72 and len(val_set) == 24 and train_set.classes == val_set.classes
+    x, y = train_set[0]
+    assert x.shape == (3, 32, 32) and 0 <= y < 3
+    assert val_set[5][0].shape == (3, 32, 32)
+
+
+def test_class_subset_by_wnids(image_dir, tmp_path):
+    subset, val = image_folder_splits(image_dir, 32, classes="n02979186,n01440764")
+    assert subset.classes == ["n01440764", "n02979186"] and len(subset) == 48 and len(val) == 16
+    listing = tmp_path / "wnids.txt"
+    listing.write_text("n02102040\n")
+    assert len(image_folder_splits(image_dir, 32, classes=str(listing))[0]) == 24
+    with pytest.raises(StudyError, match="not found"):
+        image_folder_splits(image_dir, 32, classes="n99999999")
+
+
+def test_tiny_imagenet_val_layout(tmp_path):
+    root = make_image_folder(tmp_path, tiny_val=True)
+    train_set, val_set = image_folder_splits(root, 32)
+    assert len(val_set) == 24 and sorted(set(val_set.targets)) == [0, 1, 2]
+
+
+def test_missing_tree_is_one_sentence(tmp_path):
+    with pytest.raises(StudyError, match="no train/ folder"):
+        image_folder_splits(tmp_path, 32)
+
+
+def test_scale_augmentation_follows_section_3_4():
+    scale = train_transform(224).transforms[0]
+    assert (scale.low, scale.high) == (256, 480)  # shorter side in [256, 480] at 224 px
+    scale = train_transform(64).transforms[0]
+    assert (scale.low, scale.high) == (73, 137)
+
+
+def test_lighting_shifts_colour_along_pca():
+    torch.manual_seed(0)
+    image = torch.zeros(3, 4, 4)
+    shifted = Lighting(0.1)(image)
+    assert shifted.std(dim=(1, 2)).max() == 0 and shifted.abs().sum() > 0  # one constant shift per channel
+    assert torch.equal(Lighting(0.0)(image), image)
+
+
+def small(image_dir, **overrides):
+    base = dict(model="resnet18", data_dir=str(image_dir), image_size=32, iterations=12, batch_size=24,
+                milestones=(8,), log_every=3, eval_every=6, checkpoint_every=6, workers=0, device="cpu")
+    base.update(overrides)
+    return make_config("imagenet_quick", base)
+
+
+def test_imagefolder_run_learns(image_dir, tmp_path):
+    summary = train(small(image_dir, iterations=24, milestones=(18,)), tmp_path, **QUIET)
+    curves = pd.read_csv(tmp_path / "curves.csv")
+    assert summary["status"] == "done" and curves.iteration.tolist() == list(range(3, 27, 3))
+    assert curves.train_error.iloc[-2:].mean() < curves.train_error.iloc[0]
+    assert summary["final_test_error"] < 0.5  # chance is 2/3
+    config = json.loads((tmp_path / "config.json").read_text())
+    assert config["dataset"]["classes"] == 3 and config["dataset"]["name"] == "ImageFolder"
+
+
+class Interrupt(Exception):
+    pass
+
+
+def test_interrupted_imagefolder_run_resumes_mid_epoch(image_dir, tmp_path):
+    from resnet_study.engine import Trainer
+
+    cfg = small(image_dir, workers=2)  # 3 iterations per epoch: the crash lands mid-epoch
+    trainer = Trainer(cfg, tmp_path, **QUIET)
+    step = trainer._step
+
+    def crash_at_7(iteration, **kwargs):
+        if iteration == 7:
+            raise Interrupt
+        step(iteration, **kwargs)
+
+    trainer._step = crash_at_7
+    with pytest.raises(Interrupt):
+        trainer.run()
+    said = []
+    summary = train(cfg, tmp_path, progress=False, log=said.append)
+    assert any("resuming at iteration 6" in line for line in said)
+    curves = pd.read_csv(tmp_path / "curves.csv")
+    assert curves.iteration.tolist() == [3, 6, 9, 12] and summary["status"] == "done"
+
+
+def test_model_and_dataset_must_match(image_dir, tmp_path):
+    with pytest.raises(StudyError, match="ImageFolder data takes resnet<D> or plain<D>"):
+        train(small(image_dir, model="cifar_resnet20"), tmp_path, **QUIET)
+    with pytest.raises(StudyError, match="CIFAR-10 takes cifar_resnet<D>"):
+        train(make_config("paper", {"model": "resnet18"}), tmp_path, **QUIET)
+
+
+def test_ddp_two_processes_with_gloo(cifar_dir, tmp_path):
+    out = tmp_path / "ddp"
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+               "-m", "resnet_study.cli", "train", "--model", "cifar_resnet8", "--data-dir", str(cifar_dir),
+               "--out", str(out), "--device", "cpu", "--iterations", "20", "--batch-size", "32",
+               "--eval-every", "10", "--set", "log_every=5", "milestones=15"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    config = json.loads((out / "config.json").read_text())
+    assert config["dataset"]["processes"] == 2
+    curves = pd.read_csv(out / "curves.csv")
+    assert curves.iteration.tolist() == [5, 10, 15, 20] and curves.test_error.notna().sum() == 2
+    assert curves.train_error.iloc[-1] < curves.train_error.iloc[0]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "done" and summary["images_per_second"] > 0
+
+
+def test_sweep_starts_torchrun_runs(cifar_dir, tmp_path):
+    command = [sys.executable, "-m", "resnet_study.cli", "sweep", "--models", "cifar_plain8", "--nproc-per-run", "2",
+               "--data-dir", str(cifar_dir), "--out", str(tmp_path), "--device", "cpu", "--iterations", "8",
+               "--batch-size", "32", "--set", "log_every=4", "eval_every=4", "milestones=6"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    run = tmp_path / "runs" / "cifar_plain8-s0"
+    assert json.loads((run / "config.json").read_text())["dataset"]["processes"] == 2
+    assert pd.read_csv(tmp_path / "runs.csv").status.tolist() == ["done"]

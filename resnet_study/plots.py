@@ -40,8 +40,25 @@ def _mean_curves(curves: pd.DataFrame) -> pd.DataFrame:
     return curves.groupby(["model", "iteration"], as_index=False)[["train_error", "test_error"]].mean()
 
 
+def provenance(runs: pd.DataFrame) -> str:
+    """One line saying how a sweep's runs were made, for a figure's caption."""
+    runs = runs.dropna(subset=["device"])
+    if runs.empty:
+        return ""
+    first = runs.iloc[0]
+    seeds = runs.seed.nunique()
+    return (f"{', '.join(runs.dataset.unique())} · preset {', '.join(runs.preset.unique())} · "
+            f"{int(first.iterations):,} iterations · {seeds} seed{'s' if seeds > 1 else ''} · {first.device} · "
+            f"torch {first.torch_version} · commit {first.commit}")
+
+
+def _caption(fig: plt.Figure, text: str) -> None:
+    if text:
+        fig.text(0.01, -0.02, text, fontsize=8, color="0.35", ha="left", va="top")
+
+
 def error_curves(curves: pd.DataFrame, panels: list[list[str]], titles: list[str], *, sweep: str,
-                 what: str = "this figure", split_axes: bool = False) -> plt.Figure:
+                 what: str = "this figure", split_axes: bool = False, caption: str = "") -> plt.Figure:
     """Training (dashed) and test (bold) error against iterations, one panel per model group.
 
     ``split_axes`` draws training and test error on separate panels instead (Fig. 1 style).
@@ -70,11 +87,14 @@ def error_curves(curves: pd.DataFrame, panels: list[list[str]], titles: list[str
         ax.set_xlabel("iteration")
         ax.legend(frameon=True)
     axes[0][0].set_ylabel("error (%)")
+    if not split_axes:
+        fig.suptitle("dashed: training error, bold: test error", fontsize=10, color="0.3", y=0.99)
     fig.tight_layout()
+    _caption(fig, caption)
     return fig
 
 
-def layer_response_figure(responses: pd.DataFrame, models: list[str], *, sweep: str) -> plt.Figure:
+def layer_response_figure(responses: pd.DataFrame, models: list[str], *, sweep: str, caption: str = "") -> plt.Figure:
     """Fig. 7: std of layer responses, in layer order (top) and sorted by magnitude (bottom)."""
     present = _require(responses, models, "Fig. 7", sweep)
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 6.5))
@@ -89,10 +109,11 @@ def layer_response_figure(responses: pd.DataFrame, models: list[str], *, sweep: 
     bottom.set(xlabel="layer index (sorted by magnitude)", ylabel="std")
     top.legend(ncol=3)
     fig.tight_layout()
+    _caption(fig, caption)
     return fig
 
 
-def gradient_figure(gradients: pd.DataFrame, models: list[str], *, sweep: str) -> plt.Figure:
+def gradient_figure(gradients: pd.DataFrame, models: list[str], *, sweep: str, caption: str = "") -> plt.Figure:
     """Per-layer gradient norm at initialisation and at the last logged iteration, log scale."""
     present = _require(gradients, models, "the gradient-flow figure", sweep)
     fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
@@ -109,6 +130,7 @@ def gradient_figure(gradients: pd.DataFrame, models: list[str], *, sweep: str) -
         ax.legend()
     axes[0].set_ylabel("gradient norm of the layer's weights")
     fig.tight_layout()
+    _caption(fig, caption)
     return fig
 
 
@@ -121,6 +143,14 @@ def table6(runs: pd.DataFrame) -> pd.DataFrame:
                      for m, s, c in zip(table["mean"], table["std"], table["count"])]
     table["runs"] = table["count"].fillna(0).astype(int)
     return table[["model", "depth", "parameters", "paper_error", "paper_mean_std", "akamaster_error", "ours", "runs"]]
+
+
+def caption_for(results_dir) -> str:
+    """``provenance`` of ``results_dir/runs.csv``, or nothing when it is missing."""
+    from pathlib import Path
+
+    path = Path(results_dir) / "runs.csv"
+    return provenance(pd.read_csv(path)) if path.exists() else ""
 
 
 def load_table(results_dir, name: str, *, sweep: str) -> pd.DataFrame:

@@ -58,7 +58,7 @@ figures: $(STAMP) ## Execute the notebooks headlessly into $(FIGURES)/*.png|pdf 
 	@for nb in $(NOTEBOOKS); do \
 		case $$nb in fig4*) results=$(IMAGENET_RESULTS);; *) results=$(CIFAR_RESULTS);; esac; \
 		echo "papermill $$nb ($$results)"; \
-		$(BIN)/papermill --log-level WARNING -k python3 notebooks/$$nb.ipynb build/notebooks/$$nb.ipynb \
+		$(BIN)/papermill --no-progress-bar --log-level ERROR -k python3 notebooks/$$nb.ipynb build/notebooks/$$nb.ipynb \
 			-p results_dir $(abspath $$results) -p figures_dir $(abspath $(FIGURES)) || exit 1; \
 	done
 

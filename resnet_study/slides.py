@@ -77,7 +77,7 @@ def build(figures: Path, cifar: Path, imagenet: Path, out: Path) -> int:
             slides.append(_slide(title, lines, image, provenance))
 
     def err(model: str) -> str:
-        return f"{errors[model][0]:.1f}% train / {errors[model][1]:.1f}% test" if model in errors else "not run"
+        return f"{errors[model][0]:.1f}% train / {errors[model][1]:.1f}% held-out" if model in errors else "not run"
 
     add("fig1_cifar_20_56", "Deeper plain nets train worse (Fig. 1)", [
         "Plain nets of 20 and 56 layers,", "same recipe, same data.",

@@ -82,3 +82,19 @@ def make_image_folder(root: Path, classes=("n01440764", "n02102040", "n02979186"
 @pytest.fixture(scope="session")
 def image_dir(tmp_path_factory) -> Path:
     return make_image_folder(tmp_path_factory.mktemp("imagefolder"))
+
+
+class Interrupt(Exception):
+    """Raised inside a training step to simulate a crash."""
+
+
+def crash_at(trainer, iteration: int) -> None:
+    """Make ``trainer`` raise ``Interrupt`` when it reaches ``iteration``."""
+    step = trainer._step
+
+    def crashing_step(it, **kwargs):
+        if it == iteration:
+            raise Interrupt
+        step(it, **kwargs)
+
+    trainer._step = crashing_step

@@ -15,7 +15,7 @@ from resnet_study.cli import main
 from resnet_study.config import TrainConfig, make_config
 from resnet_study.engine import Trainer, learning_rate, train
 
-from conftest import SHARED_CIFAR, needs_gpu, needs_shared_cifar
+from conftest import Interrupt, crash_at, SHARED_CIFAR, needs_gpu, needs_shared_cifar
 
 QUIET = dict(progress=False, log=lambda *_: None)
 
@@ -68,23 +68,13 @@ def test_a_different_config_in_the_same_folder_is_refused(cifar_dir, tmp_path):
         train(small(cifar_dir, iterations=10, lr=0.05), tmp_path, **QUIET)
 
 
-class Interrupt(Exception):
-    pass
-
 
 def test_interrupted_run_resumes_to_identical_numbers(cifar_dir, tmp_path):
     cfg = small(cifar_dir)
     reference = train(cfg, tmp_path / "straight", **QUIET)
 
     trainer = Trainer(cfg, tmp_path / "resumed", **QUIET)
-    step = trainer._step
-
-    def crash_at_17(iteration, **kwargs):
-        if iteration == 17:
-            raise Interrupt
-        step(iteration, **kwargs)
-
-    trainer._step = crash_at_17
+    crash_at(trainer, 17)
     with pytest.raises(Interrupt):
         trainer.run()
     assert pd.read_csv(tmp_path / "resumed" / "curves.csv").iteration.max() == 15  # rows after the checkpoint

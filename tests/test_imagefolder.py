@@ -14,7 +14,7 @@ from resnet_study.data.imagefolder import Lighting, train_transform
 from resnet_study.engine import train
 from resnet_study.errors import StudyError
 
-from conftest import make_image_folder
+from conftest import Interrupt, crash_at, make_image_folder
 
 QUIET = dict(progress=False, log=lambda *_: None)
 
@@ -80,23 +80,13 @@ def test_imagefolder_run_learns(image_dir, tmp_path):
     assert config["dataset"]["classes"] == 3 and config["dataset"]["name"] == "ImageFolder"
 
 
-class Interrupt(Exception):
-    pass
-
 
 def test_interrupted_imagefolder_run_resumes_mid_epoch(image_dir, tmp_path):
     from resnet_study.engine import Trainer
 
     cfg = small(image_dir, workers=2)  # 3 iterations per epoch: the crash lands mid-epoch
     trainer = Trainer(cfg, tmp_path, **QUIET)
-    step = trainer._step
-
-    def crash_at_7(iteration, **kwargs):
-        if iteration == 7:
-            raise Interrupt
-        step(iteration, **kwargs)
-
-    trainer._step = crash_at_7
+    crash_at(trainer, 7)
     with pytest.raises(Interrupt):
         trainer.run()
     said = []

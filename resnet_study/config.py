@@ -49,8 +49,7 @@ class TrainConfig:
     def validate(self) -> "TrainConfig":
         from .models import model_info
 
-        model_info(self.model)  # ValueError stating the naming rule
-        info = model_info(self.model)
+        info = model_info(self.model)  # ValueError stating the naming rule
         if self.dataset not in ("cifar10", "imagefolder"):
             raise StudyError(f"dataset must be 'cifar10' or 'imagefolder'; got {self.dataset!r}")
         if self.dataset == "cifar10" and info.family != "cifar":

@@ -14,7 +14,6 @@ import os
 import platform
 import sys
 import time
-import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -91,15 +90,15 @@ class Trainer:
             raise StudyError(f"{self.out} holds a run with a different configuration ({', '.join(changed)}); "
                              f"choose another --out or delete that folder")
 
-    def _write_config(self, data_description: dict, notes: list[str]) -> None:
+    def _write_config(self) -> None:
         if (self.out / "config.json").exists():
             return
         write_json(self.out / "config.json", {
             "config": self.cfg.to_dict(),
             "model": {"name": self.cfg.model, "kind": model_info(self.cfg.model).kind,
                       "parameters": sum(p.numel() for p in self.model.parameters())},
-            "dataset": data_description,
-            "notes": notes,
+            "dataset": self.data_description,
+            "notes": self.notes,
             "device": device_name(self.device),
             "torch_version": torch.__version__,
             "python_version": platform.python_version(),
@@ -217,7 +216,7 @@ class Trainer:
         self.first_bad.copy_(torch.where((self.first_bad < 0) & ~torch.isfinite(loss), iteration + 1, self.first_bad))
 
     @torch.no_grad()
-    def evaluate(self, loader: DeviceLoader) -> float:
+    def evaluate(self, loader) -> float:
         self.model.eval()
         totals = torch.zeros(2, dtype=torch.float64, device=self.device)  # errors, images
         for x, y in loader.eval_batches():
@@ -269,7 +268,7 @@ class Trainer:
             self.out.mkdir(parents=True, exist_ok=True)
         resumed = self._load_checkpoint()
         if self.main:
-            self._write_config(self.data_description, self.notes)
+            self._write_config()
         cfg, s = self.cfg, self.state
         if resumed:
             self.log(f"{self.out}: resuming at iteration {s['iteration']}")
@@ -283,14 +282,13 @@ class Trainer:
             lr = learning_rate(cfg, it, s["warm"])
             for group in self.optimizer.param_groups:
                 group["lr"] = lr
-            logged = (it + 1) % cfg.log_every == 0 or (it + 1) % cfg.eval_every == 0 or it + 1 == cfg.iterations
-            self._step(it, record_gradients=self.main and (it == 0 or logged))
+            self._step(it, record_gradients=self.main and (it == 0 or self._logs_at(it + 1)))
             if it == 0 and self.main:
                 self._record_gradients(0)  # the gradients at initialisation
             s["iteration"] = it = it + 1
             images += self.train_loader.global_batch
             bar.update()
-            if it % cfg.log_every == 0 or it % cfg.eval_every == 0 or it == cfg.iterations:
+            if self._logs_at(it):
                 diverged = int(self._all_reduce(self.first_bad.clone(), dist.ReduceOp.MAX if self.world > 1 else None)) >= 0
                 s["train_seconds"] += time.perf_counter() - interval_start  # .tolist() above synchronised
                 s["images"] += images
@@ -325,6 +323,11 @@ class Trainer:
         self.log(f"{self.out}: {status}; final train error {summary['final_train_error']}, "
                  f"final test error {summary['final_test_error']}")
         return summary
+
+    def _logs_at(self, iteration: int) -> bool:
+        """Whether a curves.csv row is written after ``iteration`` iterations."""
+        cfg = self.cfg
+        return iteration % cfg.log_every == 0 or iteration % cfg.eval_every == 0 or iteration == cfg.iterations
 
     def _report(self, bar, row: dict) -> None:
         test = "" if row["test_error"] is None else f" test_err {row['test_error']:.4f}"
@@ -362,7 +365,8 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
                         help="override any config field, e.g. --set momentum=0.9 milestones=300,450")
 
 
-def config_from_args(args: argparse.Namespace, **fixed) -> TrainConfig:
+def overrides_from_args(args: argparse.Namespace) -> dict:
+    """The config fields the user set with flags or ``--set`` (flags left out are not overrides)."""
     overrides = parse_assignments(args.set)
     flags = {"data_dir": args.data_dir, "device": args.device, "iterations": args.iterations,
              "batch_size": args.batch_size, "lr": args.lr, "eval_every": args.eval_every,
@@ -373,8 +377,11 @@ def config_from_args(args: argparse.Namespace, **fixed) -> TrainConfig:
         overrides["download"] = False
     if args.compile:
         overrides["compile"] = True
-    overrides.update(fixed)
-    return make_config(args.preset or "paper", overrides)
+    return overrides
+
+
+def config_from_args(args: argparse.Namespace, **fixed) -> TrainConfig:
+    return make_config(args.preset or "paper", {**overrides_from_args(args), **fixed})
 
 
 def _train_command(args: argparse.Namespace) -> None:

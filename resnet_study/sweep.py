@@ -14,6 +14,8 @@ import dataclasses
 import fcntl
 import multiprocessing as mp
 import os
+import subprocess
+import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,11 +24,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-import subprocess
-import sys
-
-from .config import make_config, parse_assignments, to_assignments
-from .engine import FINISHED, add_run_arguments, train
+from .config import make_config, to_assignments
+from .engine import FINISHED, add_run_arguments, overrides_from_args, train
 from .errors import StudyError
 from .io import check_writable, read_json, write_csv
 from .models import model_info
@@ -297,10 +296,7 @@ def run_submitit(sweep: Sweep, cluster: str, args: argparse.Namespace, log=print
 
 
 def _sweep_command(args: argparse.Namespace) -> int:
-    from .engine import config_from_args
-
-    overrides = {k: v for k, v in config_from_args(args).to_dict().items()
-                 if k in _explicit_keys(args)}
+    overrides = overrides_from_args(args)
     if args.config:
         sweep = load_sweep(args.config, out=args.out, preset=args.preset, overrides=overrides,
                            models=_split(args.models), seeds=_seeds(args.seeds), nproc_per_run=args.nproc_per_run)
@@ -334,23 +330,6 @@ def _seeds(text: str | None) -> list[int] | None:
         return [int(s) for s in _split(text)]
     except ValueError:
         raise StudyError(f"--seeds takes comma-separated integers; got {text!r}") from None
-
-
-def _explicit_keys(args: argparse.Namespace) -> set[str]:
-    """Config keys the user set on the command line (flags left at None are not overrides)."""
-    keys = {k.replace("-", "_") for k in parse_assignments(args.set)}
-    keys |= {k for k in ("iterations", "batch_size", "lr", "eval_every", "checkpoint_every", "holdout")
-             if getattr(args, k) is not None}
-    keys |= {k for k in ("data_dir", "device") if getattr(args, k) is not None}
-    if args.image_size is not None:
-        keys.add("image_size")
-    if args.loader_workers is not None:
-        keys.add("workers")
-    if args.no_download:
-        keys.add("download")
-    if args.compile:
-        keys.add("compile")
-    return keys
 
 
 def add_sweep_parser(sub) -> None:

@@ -14,7 +14,7 @@ from PIL import Image
 from torch.utils.data import Dataset
 from torchvision import transforms as T
 from torchvision.datasets import ImageFolder
-from torchvision.datasets.folder import IMG_EXTENSIONS, default_loader
+from torchvision.datasets.folder import default_loader
 
 from ..errors import StudyError
 
@@ -126,4 +126,4 @@ def image_folder_splits(root: str | Path, size: int, *, classes: str | None = No
             _Samples(val_samples, names, eval_transform(size)))
 
 
-__all__ = ["IMG_EXTENSIONS", "Lighting", "eval_transform", "image_folder_splits", "train_transform"]
+__all__ = ["Lighting", "eval_transform", "image_folder_splits", "train_transform"]

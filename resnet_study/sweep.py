@@ -129,9 +129,10 @@ def run_status(sweep: Sweep, model: str, seed: int) -> str:
     return "interrupted" if sweep.run_dir(model, seed).exists() else "queued"
 
 
-def work(sweep: Sweep, device: str | None = None, *, progress: bool | None = None, log=print) -> int:
+def work(sweep: Sweep, device: str | None = None, *, progress: bool | None = None, log=print,
+         report_progress: bool = False) -> int:
     """Claim and train runs until none is left unclaimed; returns how many this worker trained."""
-    trained = 0
+    trained, started = 0, time.time()
     for model, seed in sweep.runs():
         if run_status(sweep, model, seed) in FINISHED:
             continue
@@ -147,6 +148,8 @@ def work(sweep: Sweep, device: str | None = None, *, progress: bool | None = Non
             log(f"end {model}-s{seed}: {summary['status']}, final train error {summary['final_train_error']:.4f}, "
                 f"test error {summary['final_test_error'] if summary['final_test_error'] is not None else float('nan'):.4f}")
             trained += 1
+            if report_progress:
+                log(progress_line(sweep, started))
     return trained
 
 
@@ -250,7 +253,7 @@ def run_local(sweep: Sweep, workers: int | None, runs_per_gpu: int, log=print) -
     devices = worker_devices(workers, runs_per_gpu)
     started = time.time()
     if len(devices) == 1:
-        work(sweep, devices[0], log=log)
+        work(sweep, devices[0], log=log, report_progress=True)
     else:
         cpu_threads = max(1, (os.cpu_count() or 1) // len(devices)) if devices[0] is None else None
         context = mp.get_context("spawn")

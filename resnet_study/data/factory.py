@@ -29,7 +29,9 @@ def make_loaders(cfg, device: torch.device, rank: int = 0, world: int = 1) -> Lo
         train, val = image_folder_splits(cfg.data_dir, cfg.image_size, classes=cfg.classes, color=cfg.color_augment)
         common = dict(device=device, seed=cfg.seed, workers=cfg.workers, rank=rank, world=world,
                       channels_last=channels_last)
-        description = {"name": "ImageFolder", "path": str(cfg.data_dir), "classes": len(train.classes),
+        from pathlib import Path
+
+        description = {"name": f"{Path(cfg.data_dir).resolve().name} (ImageFolder)", "path": str(cfg.data_dir), "classes": len(train.classes),
                        "train_images": len(train), "test_images": len(val), "test_error_on": "val",
                        "image_size": cfg.image_size}
         return Loaders(FolderLoader(train, cfg.batch_size, **common), FolderLoader(val, 250, **common), None,

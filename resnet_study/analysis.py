@@ -90,8 +90,7 @@ def run_responses(run: str | Path, batch_size: int = 256, device: str = "auto") 
     """Compute ``responses.csv`` of a finished run folder from its checkpoint and eval images."""
     from .config import make_config
     from .data import make_loaders
-    from .engine import resolve_device
-    from .models import create_model
+    from .engine import build_model, resolve_device
 
     run = Path(run)
     config = read_json(run / "config.json")
@@ -101,10 +100,7 @@ def run_responses(run: str | Path, batch_size: int = 256, device: str = "auto") 
                       {k: tuple(v) if isinstance(v, list) else v for k, v in config["config"].items()})
     dev = resolve_device(device)
     loaders = make_loaders(cfg, dev)
-    kwargs = {"shortcut": cfg.shortcut} if cfg.shortcut else {}
-    if loaders.description.get("classes"):
-        kwargs["num_classes"] = loaders.description["classes"]
-    model = create_model(cfg.model, **kwargs).to(dev)
+    model = build_model(cfg, loaders.description.get("classes")).to(dev)
     state = torch.load(run / "checkpoint.pt", map_location=dev, weights_only=True)
     model.load_state_dict(state["model"])
     frame = layer_responses(model.eval(), loaders.eval.eval_batches(batch_size), batch_size)

@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from .engine import Trainer, add_run_arguments, config_from_args, device_name
+from .engine import Trainer, add_run_arguments, build_model, config_from_args, device_name
 from .io import git_commit, write_json
 
 
@@ -87,8 +87,6 @@ def time_conventional(model: torch.nn.Module, loader, device: torch.device, step
 
 
 def benchmark(cfg, *, steps: int = 50, warmup: int = 10, workers: int = 4, conventional: bool = True) -> dict:
-    from .models import create_model
-
     with tempfile.TemporaryDirectory() as scratch:
         trainer = Trainer(cfg, scratch, progress=False, log=lambda *_: None)
         trainer._build()
@@ -99,7 +97,7 @@ def benchmark(cfg, *, steps: int = 50, warmup: int = 10, workers: int = 4, conve
               "commit": git_commit()}
     if conventional:
         torch.manual_seed(cfg.seed)
-        model = create_model(cfg.model).to(trainer.device)
+        model = build_model(cfg).to(trainer.device)
         loader = conventional_loader(cfg.data_dir, cfg.batch_size, workers, trainer.device.type == "cuda")
         theirs = time_conventional(model, loader, trainer.device, steps, warmup)
         result.update(conventional_images_per_second=round(theirs, 1), conventional_workers=workers,

@@ -67,6 +67,14 @@ def learning_rate(cfg: TrainConfig, iteration: int, warm: bool) -> float:
     return cfg.lr * cfg.gamma ** sum(iteration >= m for m in cfg.milestones)
 
 
+def build_model(cfg: TrainConfig, num_classes: int | None = None) -> torch.nn.Module:
+    """The run's network: ``cfg.model`` with its shortcut option and the data set's class count."""
+    kwargs = {"shortcut": cfg.shortcut} if cfg.shortcut else {}
+    if num_classes:
+        kwargs["num_classes"] = num_classes
+    return create_model(cfg.model, **kwargs)
+
+
 class Trainer:
     """One run of one network. ``Trainer(cfg, out).run()`` returns the summary dict."""
 
@@ -164,11 +172,7 @@ class Trainer:
         for note in loaders.notes:
             self.log(f"warning: {note}")
         torch.manual_seed(cfg.seed)
-        kwargs = {"shortcut": cfg.shortcut} if cfg.shortcut else {}
-        num_classes = loaders.description.get("classes")
-        if num_classes:
-            kwargs["num_classes"] = num_classes
-        self.model = create_model(cfg.model, **kwargs).to(self.device)
+        self.model = build_model(cfg, loaders.description.get("classes")).to(self.device)
         if cuda:
             torch.backends.cudnn.benchmark = True
             if cfg.channels_last:
@@ -232,7 +236,7 @@ class Trainer:
         self.metrics.zero_()
         row = {"iteration": iteration, "epoch": round(iteration * self.cfg.batch_size / self.train_images, 4),
                "lr": lr, "train_loss": loss_sum / images, "train_error": errors / images, "test_error": None}
-        if iteration % self.cfg.eval_every == 0 or iteration == self.cfg.iterations:
+        if self._evaluates_at(iteration):
             row["test_error"] = self.evaluate(self.eval_loader)
             best = self.state["best_test_error"]
             self.state["best_test_error"] = row["test_error"] if best is None else min(best, row["test_error"])
@@ -301,11 +305,10 @@ class Trainer:
                              f"stopping with status 'diverged'")
                     break
                 s["rows"].append(row)
-                if self.main:
-                    self._record_gradients(it)
                 if not s["warm"] and row["train_error"] < cfg.warmup_error:
                     s["warm"] = True  # section 4.2: back to lr 0.1 once training error is below 80%
                 if self.main:
+                    self._record_gradients(it)
                     self._write_curves()
                 self._report(bar, row)
             if self.main and (it % cfg.checkpoint_every == 0 or it == cfg.iterations):
@@ -324,10 +327,13 @@ class Trainer:
                  f"final test error {summary['final_test_error']}")
         return summary
 
+    def _evaluates_at(self, iteration: int) -> bool:
+        """Whether the test error is measured after ``iteration`` iterations."""
+        return iteration % self.cfg.eval_every == 0 or iteration == self.cfg.iterations
+
     def _logs_at(self, iteration: int) -> bool:
         """Whether a curves.csv row is written after ``iteration`` iterations."""
-        cfg = self.cfg
-        return iteration % cfg.log_every == 0 or iteration % cfg.eval_every == 0 or iteration == cfg.iterations
+        return iteration % self.cfg.log_every == 0 or self._evaluates_at(iteration)
 
     def _report(self, bar, row: dict) -> None:
         test = "" if row["test_error"] is None else f" test_err {row['test_error']:.4f}"

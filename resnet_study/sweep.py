@@ -86,12 +86,16 @@ def load_sweep(path: str | Path, **overrides) -> Sweep:
 
 
 # ---- claiming and running ------------------------------------------------------------------------
+def lock_path(sweep: Sweep, model: str, seed: int) -> Path:
+    return Path(sweep.out) / "locks" / f"{model}-s{seed}.lock"
+
+
 @contextmanager
 def claim(sweep: Sweep, model: str, seed: int):
     """Yields True while this process holds the run's lock, False when another worker does."""
-    locks = Path(sweep.out) / "locks"
-    locks.mkdir(parents=True, exist_ok=True)
-    with open(locks / f"{model}-s{seed}.lock", "a+") as handle:
+    path = lock_path(sweep, model, seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -108,7 +112,7 @@ def claim(sweep: Sweep, model: str, seed: int):
 
 
 def is_claimed(sweep: Sweep, model: str, seed: int) -> bool:
-    path = Path(sweep.out) / "locks" / f"{model}-s{seed}.lock"
+    path = lock_path(sweep, model, seed)
     if not path.exists():
         return False
     with open(path) as handle:
@@ -129,24 +133,35 @@ def run_status(sweep: Sweep, model: str, seed: int) -> str:
     return "interrupted" if sweep.run_dir(model, seed).exists() else "queued"
 
 
+def run_one(sweep: Sweep, model: str, seed: int, device: str | None = None, *, progress: bool | None = None,
+            log=print) -> dict | None:
+    """Claim one run and train it (in this process, or with torchrun when ``nproc_per_run`` > 1).
+
+    Returns its summary, or None when it is finished or another worker holds it.
+    """
+    if run_status(sweep, model, seed) in FINISHED:
+        return None
+    with claim(sweep, model, seed) as mine:
+        if not mine or run_status(sweep, model, seed) in FINISHED:
+            return None
+        log(f"start {model}-s{seed}" + (f" on {device}" if device else ""))
+        cfg, run = sweep.config(model, seed, device), sweep.run_dir(model, seed)
+        if sweep.nproc_per_run > 1:
+            summary = train_with_torchrun(cfg, run, sweep.nproc_per_run, log)
+        else:
+            summary = train(cfg, run, progress=progress, log=log)
+        test = summary["final_test_error"]
+        log(f"end {model}-s{seed}: {summary['status']}, final train error {summary['final_train_error']:.4f}, "
+            f"test error {test if test is not None else float('nan'):.4f}")
+        return summary
+
+
 def work(sweep: Sweep, device: str | None = None, *, progress: bool | None = None, log=print,
          report_progress: bool = False) -> int:
     """Claim and train runs until none is left unclaimed; returns how many this worker trained."""
     trained, started = 0, time.time()
     for model, seed in sweep.runs():
-        if run_status(sweep, model, seed) in FINISHED:
-            continue
-        with claim(sweep, model, seed) as mine:
-            if not mine or run_status(sweep, model, seed) in FINISHED:
-                continue
-            log(f"start {model}-s{seed}" + (f" on {device}" if device else ""))
-            cfg, run = sweep.config(model, seed, device), sweep.run_dir(model, seed)
-            if sweep.nproc_per_run > 1:
-                summary = train_with_torchrun(cfg, run, sweep.nproc_per_run, log)
-            else:
-                summary = train(cfg, run, progress=progress, log=log)
-            log(f"end {model}-s{seed}: {summary['status']}, final train error {summary['final_train_error']:.4f}, "
-                f"test error {summary['final_test_error'] if summary['final_test_error'] is not None else float('nan'):.4f}")
+        if run_one(sweep, model, seed, device, progress=progress, log=log) is not None:
             trained += 1
             if report_progress:
                 log(progress_line(sweep, started))
@@ -168,11 +183,7 @@ def train_with_torchrun(cfg, out: Path, nproc: int, log=print) -> dict:
 
 def run_array_task(sweep: Sweep, model: str, seed: int) -> str:
     """One run as a cluster job (submitit): the same claim, so a rerun sweep never duplicates it."""
-    with claim(sweep, model, seed) as mine:
-        if not mine:
-            return "claimed by another worker"
-        if run_status(sweep, model, seed) not in FINISHED:
-            train(sweep.config(model, seed), sweep.run_dir(model, seed), progress=False)
+    run_one(sweep, model, seed, progress=False)
     return run_status(sweep, model, seed)
 
 
@@ -253,27 +264,28 @@ def run_local(sweep: Sweep, workers: int | None, runs_per_gpu: int, log=print) -
     devices = worker_devices(workers, runs_per_gpu)
     started = time.time()
     if len(devices) == 1:
-        work(sweep, devices[0], log=log, report_progress=True)
-    else:
-        cpu_threads = max(1, (os.cpu_count() or 1) // len(devices)) if devices[0] is None else None
-        context = mp.get_context("spawn")
-        processes = [context.Process(target=_worker_process, args=(sweep, d, cpu_threads)) for d in devices]
-        for p in processes:
-            p.start()
-        log(f"[{sweep.name}] {len(processes)} workers on {', '.join(sorted({d or 'cpu' for d in devices}))}; "
-            f"logs in {Path(sweep.out) / 'logs'}")
-        try:
-            while any(p.is_alive() for p in processes):
-                log(progress_line(sweep, started))
-                for p in processes:
-                    p.join(timeout=30 / len(processes))
-        finally:
+        if work(sweep, devices[0], log=log, report_progress=True) == 0:
+            log(progress_line(sweep, started))  # nothing trained: still say where the sweep stands
+        return
+    cpu_threads = max(1, (os.cpu_count() or 1) // len(devices)) if devices[0] is None else None
+    context = mp.get_context("spawn")
+    processes = [context.Process(target=_worker_process, args=(sweep, d, cpu_threads)) for d in devices]
+    for p in processes:
+        p.start()
+    log(f"[{sweep.name}] {len(processes)} workers on {', '.join(sorted({d or 'cpu' for d in devices}))}; "
+        f"logs in {Path(sweep.out) / 'logs'}")
+    try:
+        while any(p.is_alive() for p in processes):
+            log(progress_line(sweep, started))
             for p in processes:
-                if p.is_alive():
-                    p.terminate()
-        failed = [p.exitcode for p in processes if p.exitcode]
-        if failed:
-            raise StudyError(f"{len(failed)} worker(s) failed; see {Path(sweep.out) / 'logs'}")
+                p.join(timeout=30 / len(processes))
+    finally:
+        for p in processes:
+            if p.is_alive():
+                p.terminate()
+    failed = [p.exitcode for p in processes if p.exitcode]
+    if failed:
+        raise StudyError(f"{len(failed)} worker(s) failed; see {Path(sweep.out) / 'logs'}")
     log(progress_line(sweep, started))
 
 

@@ -31,6 +31,10 @@ class TrainConfig:
     momentum: float = 0.9
     weight_decay: float = 1e-4
     milestones: tuple[int, ...] = (32_000, 48_000)  # lr divided by 10 at each
+    # The same schedule in epochs, for any training set: when ``epochs`` is set it replaces
+    # ``iterations`` and ``epoch_milestones`` replace ``milestones`` (see ``resolved``).
+    epochs: float | None = None
+    epoch_milestones: tuple[float, ...] = ()
     gamma: float = 0.1
     warmup_lr: float = 0.01  # for depth >= warmup_depth: this lr until training error < warmup_error
     warmup_depth: int | None = 110  # None: no warm-up (the paper warms up only CIFAR ResNet-110)
@@ -45,6 +49,7 @@ class TrainConfig:
     amp: bool = True  # bf16 autocast on CUDA (ignored on CPU)
     channels_last: bool = True  # on CUDA
     compile: bool = False  # torch.compile the model
+    cuda_graph: bool = True  # on one CUDA device: replay each training step as one CUDA graph
 
     def validate(self) -> "TrainConfig":
         from .models import model_info
@@ -68,7 +73,17 @@ class TrainConfig:
             raise StudyError(f"shortcut must be one of A, B, C; got {self.shortcut!r}")
         if self.holdout < 0:
             raise StudyError(f"holdout must be 0 or more; got {self.holdout}")
+        if self.epochs is not None and not self.epochs > 0:
+            raise StudyError(f"epochs must be positive; got {self.epochs}")
         return self
+
+    def resolved(self, train_images: int) -> "TrainConfig":
+        """This config with an epoch-based schedule turned into iterations of this training set."""
+        if self.epochs is None:
+            return self
+        per_epoch = train_images / min(self.batch_size, train_images)
+        return dataclasses.replace(self, iterations=max(1, round(self.epochs * per_epoch)),
+                                   milestones=tuple(round(e * per_epoch) for e in self.epoch_milestones))
 
     def to_dict(self) -> dict:
         return {f.name: list(v) if isinstance(v := getattr(self, f.name), tuple) else v for f in fields(self)}
@@ -82,6 +97,9 @@ class TrainConfig:
 # 87% after 60 steps of 128. Measurements: results/cifar_quick/README.md.
 PRESETS: dict[str, dict] = {
     "paper": {},
+    # Section 4.2's schedule in epochs, so it fits any training set: 64k iterations of 128 on the
+    # 45k-image split are 182 epochs, lr divided by 10 at 32k and 48k (91 and 136.5 epochs).
+    "paper_epochs": dict(epochs=182, epoch_milestones=(91, 136.5)),
     "quick": dict(iterations=360, batch_size=64, lr=0.05, milestones=(180, 270), log_every=20, eval_every=40,
                   checkpoint_every=40),
     # ImageNet (section 3.4): batch 256, lr 0.1 divided by 10 three times (the paper divides at
@@ -115,7 +133,8 @@ def _convert(text: str, kind: str, name: str):
         if base == "float":
             return float(text)
         if base.startswith("tuple"):
-            return tuple(int(v) for v in text.split(",") if v.strip())
+            item = float if "float" in base else int
+            return tuple(item(v) for v in text.split(",") if v.strip())
         return text
     except ValueError:
         raise StudyError(f"{name}={text!r} is not a valid {kind}") from None
@@ -138,6 +157,11 @@ def make_config(preset: str = "paper", overrides: dict | None = None) -> TrainCo
         raise StudyError(f"unknown preset {preset!r}; presets are {', '.join(PRESETS)}")
     types = {f.name: f.type for f in fields(TrainConfig)}
     values = dict(PRESETS[preset], preset=preset)
+    given = {key.replace("-", "_") for key in overrides or {}}
+    if "iterations" in given and "epochs" not in given:
+        values["epochs"] = None  # an iteration count replaces the preset's epochs
+    elif values.get("epochs") and "milestones" in given and "epoch_milestones" not in given:
+        raise StudyError(f"preset {preset!r} counts in epochs: set epoch_milestones=, or iterations= with milestones=")
     for key, value in (overrides or {}).items():
         key = key.replace("-", "_")
         if key not in types:

@@ -15,7 +15,7 @@ from resnet_study.cli import main
 from resnet_study.config import TrainConfig, make_config
 from resnet_study.engine import Trainer, learning_rate, train
 
-from conftest import Interrupt, crash_at, SHARED_CIFAR, needs_gpu, needs_shared_cifar
+from conftest import Interrupt, crash_at, SHARED_CIFAR, needs_shared_cifar
 
 QUIET = dict(progress=False, log=lambda *_: None)
 
@@ -203,7 +203,45 @@ def test_bench_runs_both_loops_on_cpu(cifar_dir, capsys):
     assert "engine" in out and "conventional" in out and "speed-up" in out
 
 
-@needs_gpu
-def test_gpu_run_learns_with_bf16_and_channels_last(cifar_dir, tmp_path):
-    summary = train(small(cifar_dir, device="cuda", iterations=60, milestones=(40, 50)), tmp_path, **QUIET)
-    assert summary["status"] == "done" and summary["final_test_error"] < 0.5
+def test_epoch_schedule_fits_the_training_set(cifar_dir, tmp_path):
+    # 320 training images at batch 32: 10 iterations an epoch.
+    cfg = small(cifar_dir, epochs=2.5, epoch_milestones=(1, 2))
+    summary = train(cfg, tmp_path, **QUIET)
+    assert summary["iterations"] == 25
+    curves = pd.read_csv(tmp_path / "curves.csv")
+    assert curves.set_index("iteration").lr.to_dict() == pytest.approx(
+        {5: 0.1, 10: 0.1, 15: 0.01, 20: 0.01, 25: 0.001})  # the lr of each row's last step
+    config = json.loads((tmp_path / "config.json").read_text())
+    assert config["config"]["epochs"] == 2.5  # what was asked, and what it became
+    assert config["schedule"] == {"iterations": 25, "milestones": [10, 20], "epochs": 2.5}
+    assert train(cfg, tmp_path, **QUIET)["status"] == "done"  # a rerun recognises the finished run
+
+
+def test_paper_epochs_preset_is_section_4_2_in_epochs():
+    cfg = make_config("paper_epochs")
+    # 64k iterations of 128 on 45k images, lr divided at 32k and 48k.
+    assert cfg.resolved(45_000).iterations == pytest.approx(64_000, rel=0.002)
+    assert cfg.resolved(45_000).milestones == pytest.approx((32_000, 48_000), rel=0.002)
+    assert cfg.resolved(4_653).iterations == round(182 * 4_653 / 128)
+    assert make_config("paper_epochs", {"iterations": "500"}).resolved(4_653).iterations == 500
+    with pytest.raises(ValueError, match="epoch_milestones"):
+        make_config("paper_epochs", {"milestones": "100,200"})
+
+
+def test_lr_reaches_the_step_after_a_milestone(cifar_dir, tmp_path):
+    # gamma 0: from iteration 10 on the lr is 0, so SGD must leave every weight where it was.
+    import torch
+
+    cfg = small(cifar_dir, iterations=20, milestones=(10,), gamma=0.0, checkpoint_every=10, log_every=10)
+    trainer = Trainer(cfg, tmp_path, **QUIET)
+    weights = {}
+    step = trainer._step
+
+    def recording_step(it, **kwargs):
+        step(it, **kwargs)
+        if it + 1 in (10, 20):
+            weights[it + 1] = [p.detach().clone() for p in trainer.model.parameters()]
+
+    trainer._build = (lambda build: lambda: (build(), setattr(trainer, "_step", recording_step)))(trainer._build)
+    trainer.run()
+    assert all(torch.equal(a, b) for a, b in zip(weights[10], weights[20]))

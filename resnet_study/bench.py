@@ -18,7 +18,6 @@ import torch
 import torch.nn.functional as F
 
 from .engine import Trainer, add_run_arguments, build_model, config_from_args, device_name
-from .errors import StudyError
 from .io import git_commit, write_json
 
 
@@ -87,41 +86,14 @@ def time_conventional(model: torch.nn.Module, loader, device: torch.device, step
     return images / (time.perf_counter() - start)
 
 
-# Engine variants a bench can compare (config overrides); "graph" is the engine's default on CUDA.
-VARIANTS = {"graph": {"cuda_graph": True}, "eager": {"cuda_graph": False},
-            "compile": {"compile": True, "cuda_graph": True}}
-
-
-def profile_engine(trainer: Trainer, steps: int, start: int) -> dict:
-    """Device kernel time per step against wall time per step: what is left between the
-    kernels is launch gaps and host work."""
-    from torch.profiler import ProfilerActivity, profile
-
-    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if trainer.device.type == "cuda" else [])
-    _synchronize(trainer.device)
-    with profile(activities=activities) as prof:
-        begin = time.perf_counter()
-        for i in range(start, start + steps):
-            trainer._step(i)
-        _synchronize(trainer.device)
-        wall = time.perf_counter() - begin
-    kernel_us = sum(e.self_device_time_total for e in prof.key_averages() if e.self_device_time_total > 0)
-    return {"profiled_steps": steps, "wall_ms_per_step": round(1e3 * wall / steps, 3),
-            "kernel_ms_per_step": round(kernel_us / 1e3 / steps, 3)}
-
-
-def benchmark(cfg, *, steps: int = 50, warmup: int = 10, workers: int = 4, conventional: bool = True,
-              profile: bool = False) -> dict:
+def benchmark(cfg, *, steps: int = 50, warmup: int = 10, workers: int = 4, conventional: bool = True) -> dict:
     with tempfile.TemporaryDirectory() as scratch:
-        trainer = Trainer(cfg, scratch, progress=False, log=print)
+        trainer = Trainer(cfg, scratch, progress=False, log=lambda *_: None)
         trainer._build()
         ours = time_engine(trainer, steps, warmup)
-        timings = (profile_engine(trainer, min(steps, 20), warmup + steps)
-                   if profile and trainer.device.type == "cuda" else {})
     result = {"model": cfg.model, "batch_size": cfg.batch_size, "device": device_name(trainer.device),
               "torch_version": torch.__version__, "compile": cfg.compile, "amp": cfg.amp,
-              "cuda_graph": trainer.graph is not None, "channels_last": cfg.channels_last,
-              "steps": steps, "warmup": warmup, "engine_images_per_second": round(ours, 1), **timings,
+              "steps": steps, "warmup": warmup, "engine_images_per_second": round(ours, 1),
               "commit": git_commit()}
     if conventional:
         torch.manual_seed(cfg.seed)
@@ -134,52 +106,27 @@ def benchmark(cfg, *, steps: int = 50, warmup: int = 10, workers: int = 4, conve
 
 
 def _bench_command(args: argparse.Namespace) -> None:
-    variants = [v.strip() for v in args.variants.split(",") if v.strip()]
-    unknown = sorted(set(variants) - set(VARIANTS))
-    if unknown or not variants:
-        raise StudyError(f"--variants takes {', '.join(VARIANTS)}; got {args.variants!r}")
-    results = []
-    for model in [m.strip() for m in args.model.split(",") if m.strip()]:
-        for n, variant in enumerate(variants):
-            cfg = config_from_args(args, model=model, **VARIANTS[variant])
-            result = dict(benchmark(cfg, steps=args.steps, warmup=args.warmup, workers=args.workers,
-                                    conventional=not args.engine_only and n == 0, profile=args.profile),
-                          variant=variant)
-            results.append(result)
-            _print_result(result, args.workers)
-    if args.json:
-        write_json(args.json, {"results": results})
-
-
-def _print_result(result: dict, workers: int) -> None:
-    print(f"{result['model']} [{result['variant']}] on {result['device']}, batch {result['batch_size']}, "
-          f"torch {result['torch_version']}")
-    gpu = "cpu" not in result["device"]
-    extras = [name for name, on in [("bf16", gpu and result["amp"]), ("CUDA graph", result["cuda_graph"]),
-                                    ("compiled", result["compile"])] if on]
-    print(f"  engine (device-resident data{''.join(', ' + e for e in extras)})"
+    cfg = config_from_args(args, model=args.model)
+    result = benchmark(cfg, steps=args.steps, warmup=args.warmup, workers=args.workers,
+                       conventional=not args.engine_only)
+    print(f"{result['model']} on {result['device']}, batch {result['batch_size']}, torch {result['torch_version']}")
+    print(f"  engine (device-resident data{', bf16' if cfg.amp and 'cpu' not in result['device'] else ''})"
           f": {result['engine_images_per_second']:>10,.0f} images/s")
-    if "kernel_ms_per_step" in result:
-        print(f"  profile: {result['wall_ms_per_step']:.2f} ms per step, of which GPU kernels "
-              f"{result['kernel_ms_per_step']:.2f} ms")
     if "speedup" in result:
-        print(f"  conventional (DataLoader, PIL, fp32, {workers} workers): "
+        print(f"  conventional (DataLoader, PIL, fp32, {args.workers} workers): "
               f"{result['conventional_images_per_second']:>10,.0f} images/s")
         print(f"  speed-up: {result['speedup']:.2f}x")
+    if args.json:
+        write_json(args.json, result)
 
 
 def add_bench_parser(sub) -> None:
     parser = sub.add_parser("bench", help="time training steps: our engine against a conventional loop")
-    parser.add_argument("--model", default="cifar_resnet56", help="one or more models, comma-separated")
-    parser.add_argument("--variants", default="graph",
-                        help=f"engine variants to time, comma-separated: {', '.join(VARIANTS)} (default graph; "
-                             f"CUDA graphs and compilation apply on CUDA only)")
+    parser.add_argument("--model", default="cifar_resnet56")
     parser.add_argument("--steps", type=int, default=50, help="timed steps (default 50)")
     parser.add_argument("--warmup", type=int, default=10, help="untimed steps first (default 10)")
     parser.add_argument("--workers", type=int, default=4, help="DataLoader workers of the conventional loop")
     parser.add_argument("--engine-only", action="store_true", help="skip the conventional loop")
-    parser.add_argument("--profile", action="store_true",
-                        help="also profile 20 steps: GPU kernel time against wall time per step")
-    parser.add_argument("--json", help="also write the results to this JSON file")
+    parser.add_argument("--json", help="also write the result to this JSON file")
     add_run_arguments(parser)
     parser.set_defaults(func=_bench_command)

@@ -49,7 +49,6 @@ class TrainConfig:
     amp: bool = True  # bf16 autocast on CUDA (ignored on CPU)
     channels_last: bool = True  # on CUDA
     compile: bool = False  # torch.compile the model
-    cuda_graph: bool = True  # on one CUDA device: replay each training step as one CUDA graph
 
     def validate(self) -> "TrainConfig":
         from .models import model_info

@@ -31,7 +31,7 @@ from .models import create_model, model_info
 
 CURVE_COLUMNS = ["iteration", "epoch", "lr", "train_loss", "train_error", "test_error"]
 # Keys that may change between a run and its resumption without changing its numbers.
-RUNTIME_KEYS = {"device", "download", "compile", "data_dir", "cuda_graph"}
+RUNTIME_KEYS = {"device", "download", "compile", "data_dir"}
 FINISHED = ("done", "diverged")
 
 
@@ -61,8 +61,7 @@ def device_name(device: torch.device) -> str:
 
 def learning_rate(cfg: TrainConfig, iteration: int, warm: bool) -> float:
     """Step schedule of section 4.2; nets of depth >= warmup_depth start at warmup_lr until
-    the training error first falls below warmup_error (``warm`` is then True). ``cfg`` is the
-    resolved config (``TrainConfig.resolved``: epoch-based schedules turned into iterations)."""
+    the training error first falls below warmup_error (``warm`` is then True)."""
     if not warm:
         return cfg.warmup_lr
     return cfg.lr * cfg.gamma ** sum(iteration >= m for m in cfg.milestones)
@@ -107,7 +106,6 @@ class Trainer:
             "config": self.requested.to_dict(),
             "schedule": {"iterations": self.cfg.iterations, "milestones": list(self.cfg.milestones),
                          "epochs": round(self.cfg.iterations * self.cfg.batch_size / self.train_images, 2)},
-            "cuda_graph": self.graphed,
             "model": {"name": self.cfg.model, "kind": model_info(self.cfg.model).kind,
                       "parameters": sum(p.numel() for p in self.model.parameters())},
             "dataset": self.data_description,
@@ -142,10 +140,7 @@ class Trainer:
         write_csv(self.out / "responses.csv", frame)
 
     def _save_checkpoint(self) -> None:
-        optimizer = self.optimizer.state_dict()
-        for group in optimizer["param_groups"]:
-            group["lr"] = float(group["lr"])  # a device tensor while the step is a CUDA graph
-        state = dict(self.state, model=self.model.state_dict(), optimizer=optimizer,
+        state = dict(self.state, model=self.model.state_dict(), optimizer=self.optimizer.state_dict(),
                      metrics=self.metrics.cpu(), first_bad=self.first_bad.cpu(), torch_rng=torch.get_rng_state())
         with atomic_path(self.out / "checkpoint.pt") as tmp:
             torch.save(state, tmp)
@@ -161,7 +156,6 @@ class Trainer:
         self.first_bad.copy_(state.pop("first_bad"))
         torch.set_rng_state(state.pop("torch_rng").cpu())
         self.state = state
-        self.step_count.fill_(state["iteration"])
         return True
 
     # ---- set-up ------------------------------------------------------------------------------
@@ -195,19 +189,12 @@ class Trainer:
         if self.world > 1:
             network = torch.nn.parallel.DistributedDataParallel(
                 self.model, device_ids=[self.device.index] if cuda else None)
-        # One CUDA graph per step removes the launch overhead that bounds small nets on big GPUs.
-        self.graphed = cuda and cfg.cuda_graph and self.world == 1
-        self.graph = None
-        # torch.compile's default mode fuses kernels and adds no CUDA graphs of its own.
         self.forward = torch.compile(network) if cfg.compile else network
-        # bf16 autocast; its weight-cast cache cannot outlive a graph capture.
-        self.autocast = (torch.autocast("cuda", dtype=torch.bfloat16, cache_enabled=not self.graphed)
-                         if cuda and cfg.amp else contextlib.nullcontext())
+        self.autocast = (torch.autocast("cuda", dtype=torch.bfloat16) if cuda and cfg.amp
+                         else contextlib.nullcontext())
         self.train_loader, self.eval_loader, self.val_loader = loaders.train, loaders.eval, loaders.val
         self.metrics = torch.zeros(2, dtype=torch.float64, device=self.device)  # loss sum, errors
         self.first_bad = torch.full((), -1, dtype=torch.int64, device=self.device)
-        self.step_count = torch.zeros((), dtype=torch.int64, device=self.device)  # steps taken, on the device
-        self.lr_value = None
         deep = cfg.warmup_depth is not None and model_info(cfg.model).depth >= cfg.warmup_depth
         self.state = {"iteration": 0, "warm": not deep, "rows": [], "gradient_rows": [], "images": 0,
                       "best_test_error": None, "wall_seconds": 0.0, "train_seconds": 0.0}
@@ -221,91 +208,20 @@ class Trainer:
         return tensor
 
     # ---- the loop ----------------------------------------------------------------------------
-    def _set_lr(self, lr: float) -> None:
-        if lr == self.lr_value:
-            return
-        self.lr_value = lr
-        for group in self.optimizer.param_groups:
-            if isinstance(group["lr"], torch.Tensor):
-                group["lr"].fill_(lr)  # the graph reads this tensor: no recapture, no sync
-            else:
-                group["lr"] = lr
-
-    def _train_step(self, x: torch.Tensor, y: torch.Tensor) -> None:
-        """Forward, backward, SGD and metrics; nothing here reads back to the host, so it can be
-        captured in a CUDA graph. Gradients are left in ``.grad`` for ``gradient_norms``."""
+    def _step(self, iteration: int, record_gradients: bool = False) -> None:
+        x, y = self.train_loader.batch(iteration)
         with self.autocast:
             logits = self.forward(x)
             loss = F.cross_entropy(logits, y)
+        self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
+        if record_gradients:
+            self.grad_norms = gradient_norms(self.model)
         self.optimizer.step()
         # Metrics stay on the device; the host reads them once per logged row.
         loss = loss.detach().double()
         self.metrics += torch.stack([loss * len(y), (logits.argmax(1) != y).sum().double()])
-        self.step_count += 1
-        self.first_bad.copy_(torch.where((self.first_bad < 0) & ~torch.isfinite(loss), self.step_count,
-                                         self.first_bad))
-
-    def _step(self, iteration: int, record_gradients: bool = False) -> None:
-        x, y = self.train_loader.batch(iteration)
-        if self.graphed and self.graph is None:
-            self._capture(x, y)
-        if self.graph is not None:
-            self.static_x.copy_(x)
-            self.static_y.copy_(y)
-            self.graph.replay()
-        else:
-            self.optimizer.zero_grad(set_to_none=True)
-            self._train_step(x, y)
-        if record_gradients:
-            self.grad_norms = gradient_norms(self.model)  # SGD leaves .grad as backward wrote it
-
-    def _state_tensors(self) -> list[torch.Tensor]:
-        """The model's weights and buffers and the step counters: what a training step changes
-        besides SGD's momentum."""
-        return [*self.model.state_dict().values(), self.metrics, self.first_bad, self.step_count]
-
-    def _momentum(self) -> list[torch.Tensor | None]:
-        return [self.optimizer.state[p].get("momentum_buffer") for p in self.model.parameters()]
-
-    def _capture(self, x: torch.Tensor, y: torch.Tensor) -> None:
-        """Record the whole training step as one CUDA graph (the whole-network recipe of
-        torch.cuda.graphs): three warm-up steps on a side stream, the capture, then the warm-up
-        undone, so a graphed run computes what an eager run computes."""
-        saved = [t.clone() for t in self._state_tensors()]
-        momentum = [None if b is None else b.clone() for b in self._momentum()]
-        self.lr_tensor = torch.tensor(float(self.optimizer.param_groups[0]["lr"]), device=self.device)
-        for group in self.optimizer.param_groups:
-            group["lr"] = self.lr_tensor
-        self.static_x, self.static_y = x.clone(), y.clone()
-        side = torch.cuda.Stream(self.device)
-        side.wait_stream(torch.cuda.current_stream(self.device))
-        try:
-            with torch.cuda.stream(side):
-                for _ in range(3):
-                    self.optimizer.zero_grad(set_to_none=True)
-                    self._train_step(self.static_x, self.static_y)
-            torch.cuda.current_stream(self.device).wait_stream(side)
-            graph = torch.cuda.CUDAGraph()
-            self.optimizer.zero_grad(set_to_none=True)
-            with torch.cuda.graph(graph):
-                self._train_step(self.static_x, self.static_y)
-            self.graph = graph
-        except RuntimeError as err:
-            torch.cuda.synchronize(self.device)
-            self.log(f"warning: CUDA graph capture failed ({str(err).splitlines()[0]}); training without it")
-            self.graphed = False
-            for group in self.optimizer.param_groups:
-                group["lr"] = float(self.lr_tensor)
-            self.optimizer.zero_grad(set_to_none=True)
-        with torch.no_grad():
-            for tensor, value in zip(self._state_tensors(), saved):
-                tensor.copy_(value)
-            for buffer, value in zip(self._momentum(), momentum):
-                if buffer is not None:
-                    # A fresh run has no momentum yet: SGD's first step sets it to the gradient,
-                    # which is what 0.9 * 0 + gradient gives.
-                    buffer.copy_(value) if value is not None else buffer.zero_()
+        self.first_bad.copy_(torch.where((self.first_bad < 0) & ~torch.isfinite(loss), iteration + 1, self.first_bad))
 
     @torch.no_grad()
     def evaluate(self, loader) -> float:
@@ -372,7 +288,8 @@ class Trainer:
         while s["iteration"] < cfg.iterations:
             it = s["iteration"]
             lr = learning_rate(cfg, it, s["warm"])
-            self._set_lr(lr)
+            for group in self.optimizer.param_groups:
+                group["lr"] = lr
             self._step(it, record_gradients=self.main and (it == 0 or self._logs_at(it + 1)))
             if it == 0 and self.main:
                 self._record_gradients(0)  # the gradients at initialisation

@@ -44,10 +44,7 @@ def read_json(path: str | Path) -> dict | None:
 
 
 def git_commit() -> str:
-    """The checkout's commit (with ``-dirty`` when it has uncommitted changes); a copy of the
-    tree without ``.git`` (a GPU machine, say) may name it in RESNET_STUDY_COMMIT."""
-    if os.environ.get("RESNET_STUDY_COMMIT"):
-        return os.environ["RESNET_STUDY_COMMIT"]
+    """The checkout's commit (with ``-dirty`` when it has uncommitted changes), or ``unknown``."""
     try:
         return subprocess.run(["git", "describe", "--always", "--dirty", "--abbrev=12"], capture_output=True,
                               text=True, check=True, cwd=Path(__file__).parent, timeout=10).stdout.strip()

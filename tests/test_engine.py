@@ -15,7 +15,7 @@ from resnet_study.cli import main
 from resnet_study.config import TrainConfig, make_config
 from resnet_study.engine import Trainer, learning_rate, train
 
-from conftest import Interrupt, crash_at, SHARED_CIFAR, needs_shared_cifar
+from conftest import Interrupt, crash_at, SHARED_CIFAR, needs_gpu, needs_shared_cifar
 
 QUIET = dict(progress=False, log=lambda *_: None)
 
@@ -245,3 +245,10 @@ def test_lr_reaches_the_step_after_a_milestone(cifar_dir, tmp_path):
     trainer._build = (lambda build: lambda: (build(), setattr(trainer, "_step", recording_step)))(trainer._build)
     trainer.run()
     assert all(torch.equal(a, b) for a, b in zip(weights[10], weights[20]))
+
+
+@pytest.mark.gpu
+@needs_gpu
+def test_gpu_run_learns_with_bf16_and_channels_last(cifar_dir, tmp_path):
+    summary = train(small(cifar_dir, device="cuda", iterations=60, milestones=(40, 50)), tmp_path, **QUIET)
+    assert summary["status"] == "done" and summary["final_test_error"] < 0.5

@@ -92,7 +92,8 @@ def benchmark(cfg, *, steps: int = 50, warmup: int = 10, workers: int = 4, conve
         trainer._build()
         ours = time_engine(trainer, steps, warmup)
     result = {"model": cfg.model, "batch_size": cfg.batch_size, "device": device_name(trainer.device),
-              "torch_version": torch.__version__, "compile": cfg.compile, "amp": cfg.amp,
+              "torch_version": torch.__version__, "compile": cfg.compile,
+              "precision": trainer.precision, "channels_last": cfg.channels_last,
               "steps": steps, "warmup": warmup, "engine_images_per_second": round(ours, 1),
               "commit": git_commit()}
     if conventional:
@@ -110,7 +111,8 @@ def _bench_command(args: argparse.Namespace) -> None:
     result = benchmark(cfg, steps=args.steps, warmup=args.warmup, workers=args.workers,
                        conventional=not args.engine_only)
     print(f"{result['model']} on {result['device']}, batch {result['batch_size']}, torch {result['torch_version']}")
-    print(f"  engine (device-resident data{', bf16' if cfg.amp and 'cpu' not in result['device'] else ''})"
+    print(f"  engine (device-resident data, {result['precision']}"
+          f"{', channels_last' if result['channels_last'] else ''})"
           f": {result['engine_images_per_second']:>10,.0f} images/s")
     if "speedup" in result:
         print(f"  conventional (DataLoader, PIL, fp32, {args.workers} workers): "

@@ -46,8 +46,8 @@ class TrainConfig:
     eval_every: int = 1000  # iterations between test-error evaluations
     checkpoint_every: int = 2000
     device: str = "auto"  # "auto", "cpu", "cuda", "cuda:1", ...
-    amp: bool = True  # bf16 autocast on CUDA (ignored on CPU)
-    channels_last: bool = True  # on CUDA
+    amp: bool = True  # bf16 autocast on CUDA and on CPUs with native bf16 (AVX512-BF16, AMX); else fp32
+    channels_last: bool = True  # NHWC memory format for the net and its inputs
     compile: bool = False  # torch.compile the model
 
     def validate(self) -> "TrainConfig":

@@ -24,7 +24,7 @@ class Loaders:
 
 
 def make_loaders(cfg, device: torch.device, rank: int = 0, world: int = 1) -> Loaders:
-    channels_last = device.type == "cuda" and cfg.channels_last
+    channels_last = cfg.channels_last
     if cfg.dataset == "imagefolder":
         train, val = image_folder_splits(cfg.data_dir, cfg.image_size, classes=cfg.classes, color=cfg.color_augment)
         common = dict(device=device, seed=cfg.seed, workers=cfg.workers, rank=rank, world=world,

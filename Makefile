@@ -10,12 +10,14 @@ SEEDS    ?= 0
 OUT      ?= runs/cifar-sweep-$(PRESET)
 WORKERS  ?=
 QUICK_OUT ?= runs/cifar-quick
+STUDY_OUT ?= runs/cifar-study
+IMAGENET_STUDY_OUT ?= runs/imagenet-study
 IMAGENET_DIR    ?= $(DATA_DIR)
 IMAGENET_PRESET ?= imagenet_subset
 IMAGENET_OUT    ?= runs/imagenet-$(IMAGENET_PRESET)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test test-all cifar-sweep cifar-quick imagenet-sweep models figures slides clean
+.PHONY: help setup test test-all cifar-sweep cifar-quick cifar-study imagenet-sweep imagenet-study models figures slides clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -43,6 +45,14 @@ cifar-sweep: $(STAMP) ## The paper's Fig. 6 grid (PRESET=paper|quick DATA_DIR= S
 
 cifar-quick: $(STAMP) ## Plain/ResNet 20 and 56, quick preset, minutes on a CPU (DATA_DIR= QUICK_OUT=)
 	$(BIN)/resnet-study sweep --config experiments/cifar_quick.yaml --data-dir $(DATA_DIR) --out $(QUICK_OUT)
+
+cifar-study: $(STAMP) ## Fig. 6 grid until training error plateaus, about an hour on 2 CPU cores (DATA_DIR= STUDY_OUT=)
+	$(BIN)/resnet-study sweep --config experiments/cifar_study.yaml --data-dir $(DATA_DIR) --out $(STUDY_OUT) \
+		$(if $(WORKERS),--workers $(WORKERS))
+
+imagenet-study: $(STAMP) ## Fig. 4's four nets on Imagenette at 64 px, images decoded once (DATA_DIR= IMAGENET_STUDY_OUT=)
+	$(BIN)/resnet-study sweep --config experiments/imagenet_study.yaml --data-dir $(IMAGENET_DIR) \
+		--out $(IMAGENET_STUDY_OUT) $(if $(WORKERS),--workers $(WORKERS))
 
 imagenet-sweep: $(STAMP) ## Plain/ResNet 18 and 34 on an ImageFolder subset (DATA_DIR= IMAGENET_PRESET= IMAGENET_OUT=)
 	$(BIN)/resnet-study sweep --config experiments/imagenet_subset.yaml --preset $(IMAGENET_PRESET) \

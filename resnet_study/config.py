@@ -24,6 +24,7 @@ class TrainConfig:
     classes: str | None = None  # imagefolder: wnids to keep (file or commas), e.g. an ImageNet-100 list
     color_augment: bool = True  # imagefolder: AlexNet PCA colour augmentation (section 3.4)
     workers: int = 8  # imagefolder: DataLoader processes decoding JPEGs
+    cache: bool = False  # imagefolder: decode every image once into memory, augment in batched tensor ops
     # Optimisation (section 4.2)
     iterations: int = 64_000
     batch_size: int = 128
@@ -101,6 +102,11 @@ PRESETS: dict[str, dict] = {
     "paper_epochs": dict(epochs=182, epoch_milestones=(91, 136.5)),
     "quick": dict(iterations=360, batch_size=64, lr=0.05, milestones=(180, 270), log_every=20, eval_every=40,
                   checkpoint_every=40),
+    # The Fig. 6 grid trained until its training error plateaus on the CIFAR-10 subset (4,653
+    # training images), in about an hour on 2 CPU cores: the quick recipe (batch 64, lr 0.05) for 40
+    # epochs, lr divided by 10 at 50% and 75%. See results/cifar_study/README.md.
+    "study": dict(epochs=40, epoch_milestones=(20, 30), batch_size=64, lr=0.05, log_every=24, eval_every=72,
+                  checkpoint_every=216),
     # ImageNet (section 3.4): batch 256, lr 0.1 divided by 10 three times (the paper divides at
     # plateaus, up to 60e4 iterations; we fix the milestones at 30/60/90 epochs of 5,005 iterations).
     "imagenet": dict(dataset="imagefolder", iterations=600_000, milestones=(150_150, 300_300, 450_450),
@@ -114,6 +120,11 @@ PRESETS: dict[str, dict] = {
     "imagenet_quick": dict(dataset="imagefolder", image_size=64, iterations=360, milestones=(180, 270),
                            batch_size=64, lr=0.025, warmup_depth=None, log_every=20, eval_every=90,
                            checkpoint_every=40, workers=2),
+    # Fig. 4's four nets on Imagenette at 64 px, decoded once and augmented in tensor ops: 10 epochs
+    # of batch 64 at lr 0.025, divided by 10 at 50% and 75%. See results/imagenette_study/README.md.
+    "imagenet_study": dict(dataset="imagefolder", image_size=64, cache=True, epochs=10, epoch_milestones=(5, 7.5),
+                           batch_size=64, lr=0.025, warmup_depth=None, log_every=37, eval_every=148,
+                           checkpoint_every=148, workers=2),
 }
 
 

@@ -37,7 +37,34 @@ def _label(model: str) -> str:
 
 
 def _mean_curves(curves: pd.DataFrame) -> pd.DataFrame:
-    return curves.groupby(["model", "iteration"], as_index=False)[["train_error", "test_error"]].mean()
+    keys = ["model", "iteration"] + (["epoch"] if "epoch" in curves else [])
+    return curves.groupby(keys, as_index=False)[["train_error", "test_error"]].mean()
+
+
+# One encoding in every figure: plain nets in oranges, ResNets in blues, darker for deeper.
+DEPTHS = {"cifar": [20, 32, 44, 56, 110, 1202], "imagenet": [18, 34, 50, 101, 152]}
+
+
+def color(model: str):
+    """The model's colour: its family's hue (plain or ResNet), its depth's shade."""
+    depth = int("".join(c for c in model.rsplit("_", 1)[-1] if c.isdigit()))
+    depths = DEPTHS["cifar" if model.startswith("cifar_") else "imagenet"]
+    rank = depths.index(depth) if depth in depths else len(depths) - 1
+    shades = sns.color_palette("Blues" if "resnet" in model else "Oranges", len(depths) + 2)
+    return shades[rank + 2]
+
+
+def eval_label(runs_or_dir) -> str:
+    """What the bold curves measure: 'test', 'holdout' or 'validation' error."""
+    from pathlib import Path
+
+    runs = runs_or_dir
+    if not isinstance(runs, pd.DataFrame):
+        path = Path(runs_or_dir) / "runs.csv"
+        runs = pd.read_csv(path) if path.exists() else pd.DataFrame()
+    if "test_error_on" in runs and runs.test_error_on.notna().any():
+        return {"holdout": "holdout", "val": "validation"}.get(runs.test_error_on.dropna().iloc[0], "test")
+    return "test"
 
 
 def provenance(runs: pd.DataFrame) -> str:
@@ -58,37 +85,46 @@ def _caption(fig: plt.Figure, text: str) -> None:
 
 
 def error_curves(curves: pd.DataFrame, panels: list[list[str]], titles: list[str], *, sweep: str,
-                 what: str = "this figure", split_axes: bool = False, caption: str = "") -> plt.Figure:
-    """Training (dashed) and test (bold) error against iterations, one panel per model group.
+                 what: str = "this figure", split_axes: bool = False, caption: str = "", x: str = "iteration",
+                 test_label: str = "test") -> plt.Figure:
+    """Training (dashed) and test (bold) error against ``x`` (iteration or epoch), one panel per
+    model group; a group without runs keeps its panel, which names the runs it lacks.
 
     ``split_axes`` draws training and test error on separate panels instead (Fig. 1 style).
+    ``test_label`` names what the bold curves measure: test, holdout or validation error.
     """
     _require(curves, [m for group in panels for m in group], what, sweep)
     mean = _mean_curves(curves)
     columns = 2 if split_axes else len(panels)
     fig, axes = plt.subplots(1, columns, figsize=(5.2 * columns, 4), sharey=True, squeeze=False)
-    palette = sns.color_palette("colorblind", max(len(g) for g in panels))
     for p, group in enumerate(panels):
-        for color, model in zip(palette, group):
+        for model in group:
             run = mean[mean.model == model]
             if run.empty:
                 continue
             tests = run.dropna(subset=["test_error"])
+            style = dict(color=color(model), label=_label(model))
             if split_axes:
-                axes[0][0].plot(run.iteration, 100 * run.train_error, color=color, label=_label(model))
-                axes[0][1].plot(tests.iteration, 100 * tests.test_error, color=color, lw=2.2, label=_label(model))
+                axes[0][0].plot(run[x], 100 * run.train_error, ls="--", lw=1.2, **style)
+                axes[0][1].plot(tests[x], 100 * tests.test_error, lw=2.2, **style)
             else:
                 ax = axes[0][p]
-                ax.plot(run.iteration, 100 * run.train_error, color=color, ls="--", lw=1)
-                ax.plot(tests.iteration, 100 * tests.test_error, color=color, lw=2.2, label=_label(model))
-    names = ["training error (%)", "test error (%)"] if split_axes else titles
+                ax.plot(run[x], 100 * run.train_error, ls="--", lw=1, color=style["color"])
+                ax.plot(tests[x], 100 * tests.test_error, lw=2.2, **style)
+        missing = [m for m in group if m not in set(mean.model)]
+        if missing and not split_axes:
+            axes[0][p].text(0.5, 0.5 if len(missing) == len(group) else 0.04,
+                            "not run: " + ", ".join(map(_label, missing)), transform=axes[0][p].transAxes,
+                            ha="center", va="center" if len(missing) == len(group) else "bottom", color="0.4")
+    names = ["training error (%)", f"{test_label} error (%)"] if split_axes else titles
     for ax, title in zip(axes[0], names):
         ax.set_title(title)
-        ax.set_xlabel("iteration")
-        ax.legend(frameon=True)
+        ax.set_xlabel(x)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(frameon=True)
     axes[0][0].set_ylabel("error (%)")
     if not split_axes:
-        fig.suptitle("dashed: training error, bold: test error", fontsize=10, color="0.3", y=0.99)
+        fig.suptitle(f"dashed: training error, bold: {test_label} error", fontsize=10, color="0.3", y=0.99)
     fig.tight_layout()
     _caption(fig, caption)
     return fig
@@ -98,10 +134,9 @@ def layer_response_figure(responses: pd.DataFrame, models: list[str], *, sweep: 
     """Fig. 7: std of layer responses, in layer order (top) and sorted by magnitude (bottom)."""
     present = _require(responses, models, "Fig. 7", sweep)
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 6.5))
-    palette = dict(zip(models, sns.color_palette("colorblind", len(models))))
     for model in present:
         frame = responses[responses.model == model].groupby("layer", as_index=False)["std"].mean()
-        style = dict(color=palette[model], ls="--" if "plain" in model else "-", marker=".", label=_label(model))
+        style = dict(color=color(model), ls="--" if "plain" in model else "-", marker=".", label=_label(model))
         top.plot(frame.layer, frame["std"], **style)
         ordered = frame["std"].sort_values(ascending=False).to_numpy()
         bottom.plot(range(1, len(ordered) + 1), ordered, **style)
@@ -117,12 +152,11 @@ def gradient_figure(gradients: pd.DataFrame, models: list[str], *, sweep: str, c
     """Per-layer gradient norm at initialisation and at the last logged iteration, log scale."""
     present = _require(gradients, models, "the gradient-flow figure", sweep)
     fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
-    palette = dict(zip(models, sns.color_palette("colorblind", len(models))))
     for model in present:
         frame = gradients[gradients.model == model]
         for ax, iteration in zip(axes, [0, frame.iteration.max()]):
             at = frame[frame.iteration == iteration].groupby("layer", as_index=False)["grad_norm"].mean()
-            ax.plot(at.layer, at.grad_norm, color=palette[model], ls="--" if "plain" in model else "-",
+            ax.plot(at.layer, at.grad_norm, color=color(model), ls="--" if "plain" in model else "-",
                     marker=".", label=_label(model))
             ax.set_title("at initialisation" if iteration == 0 else f"at iteration {iteration}")
     for ax in axes:

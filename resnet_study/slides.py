@@ -1,12 +1,13 @@
 """A short PDF deck for study groups: the degradation story told with our own figures and numbers.
 
-``python -m resnet_study.slides --figures results/figures --cifar results/cifar_quick --out build/slides.pdf``
+``python -m resnet_study.slides --figures results/figures --cifar results/cifar_study --out build/slides.pdf``
 (``make slides`` runs the notebooks first). Slides whose figure is missing are left out.
 """
 
 from __future__ import annotations
 
 import argparse
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -17,92 +18,87 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
 
+from . import findings  # noqa: E402
 from .io import atomic_path  # noqa: E402
+from .plots import provenance  # noqa: E402
 
 SIZE = (13.33, 7.5)
 
 
 def _slide(title: str, lines: list[str] = (), image: Path | None = None, note: str = "") -> plt.Figure:
     fig = plt.figure(figsize=SIZE)
-    fig.text(0.05, 0.92, title, fontsize=26, weight="bold", va="top")
-    y = 0.78
-    for line in lines:
-        fig.text(0.06, y, line, fontsize=15 if image is None else 13, va="top", wrap=True)
-        y -= 0.085 if image is None else 0.075
-    if image is not None:
-        ax = fig.add_axes([0.38, 0.08, 0.6, 0.78])
+    fig.text(0.04, 0.94, title, fontsize=24, weight="bold", va="top")
+    if image is None:
+        y = 0.8
+        for line in lines:
+            fig.text(0.06, y, line, fontsize=15, va="top")
+            y -= 0.075
+    else:
+        ax = fig.add_axes([0.02, 0.08, 0.58, 0.78])
         ax.imshow(mpimg.imread(image))
         ax.axis("off")
+        fig.text(0.62, 0.84, "\n".join(lines), fontsize=10.5, va="top", linespacing=1.35)
     if note:
-        fig.text(0.05, 0.03, note, fontsize=10, color="0.35")
+        fig.text(0.04, 0.025, note, fontsize=9, color="0.35")
     return fig
 
 
-def _final_errors(results: Path) -> dict[str, tuple[float, float]]:
-    path = results / "runs.csv"
-    if not path.exists():
-        return {}
-    runs = pd.read_csv(path)
-    runs = runs[runs.status == "done"].groupby("model")[["final_train_error", "final_test_error"]].mean()
-    return {m: (100 * r.final_train_error, 100 * r.final_test_error) for m, r in runs.iterrows()}
+def _finding_lines(found: list[findings.Finding]) -> list[str]:
+    """The paper's claim and our finding, wrapped for the slide's text column; the reason once."""
+    lines, reasons = [], []
+    for f in found:
+        lines += textwrap.wrap(f"Paper: {f.claim}", 52) + textwrap.wrap(f"Ours: {f.ours} - {f.verdict}.", 52) + [""]
+        if f.why and f.why not in reasons:
+            reasons.append(f.why)
+    for why in reasons:
+        lines += textwrap.wrap(f"Why they differ: {why}.", 52)
+    return lines
 
 
-def _provenance(results: Path) -> str:
-    path = results / "runs.csv"
-    if not path.exists():
-        return ""
-    runs = pd.read_csv(path)
-    first = runs.dropna(subset=["device"]).iloc[0] if runs.device.notna().any() else None
-    if first is None:
-        return ""
-    return (f"{results.name}: {first.dataset}, preset {first.preset}, {int(first.iterations)} iterations, "
-            f"{first.device}, torch {first.torch_version}, commit {first.commit}")
+def _table(results: Path, name: str) -> pd.DataFrame | None:
+    path = results / name
+    return pd.read_csv(path) if path.exists() else None
 
 
 def build(figures: Path, cifar: Path, imagenet: Path, out: Path) -> int:
-    errors = _final_errors(cifar)
-    note = _provenance(cifar)
+    runs, curves = _table(cifar, "runs.csv"), _table(cifar, "curves.csv")
+    note = provenance(runs) if runs is not None else ""
     slides = [_slide("The degradation problem", [
         "He, Zhang, Ren, Sun (2015): Deep Residual Learning for Image Recognition.",
         "A deeper plain network trains worse than a shallower one:",
         "    higher training error, so it is not overfitting,",
         "    although the deeper net could copy the shallower one and add identity layers.",
         "The same networks with identity shortcuts (ResNets) do not degrade.",
-        "Every figure here comes from our own runs (resnet-study); see the notes at the bottom.",
+        "Every figure here comes from our own runs (resnet-study), and every result slide",
+        "sets the paper's claim beside what our runs show, computed from their tables.",
     ])]
 
-    def add(stem: str, title: str, lines: list[str], provenance: str = note) -> None:
+    def add(stem: str, title: str, found: list[findings.Finding], provenance_line: str = note) -> None:
         image = figures / f"{stem}.png"
         if image.exists():
-            slides.append(_slide(title, lines, image, provenance))
+            slides.append(_slide(title, _finding_lines(found), image, provenance_line))
 
-    def err(model: str) -> str:
-        return f"{errors[model][0]:.1f}% train / {errors[model][1]:.1f}% held-out" if model in errors else "not run"
-
-    add("fig1_cifar_20_56", "Deeper plain nets train worse (Fig. 1)", [
-        "Plain nets of 20 and 56 layers,", "same recipe, same data.",
-        f"plain-20: {err('cifar_plain20')}", f"plain-56: {err('cifar_plain56')}",
-        "The 56-layer net has the higher", "training error."])
-    add("fig6_cifar_sweep", "Shortcuts remove the degradation (Fig. 6)", [
-        "Dashed: training error.", "Bold: test error.",
-        f"ResNet-20: {err('cifar_resnet20')}", f"ResNet-56: {err('cifar_resnet56')}",
-        "Same layers, same parameters", "(option A shortcuts are free)."])
-    add("fig4_imagenet_18_34", "ImageNet subset: 18 vs 34 layers (Fig. 4)", [
-        "Plain and ResNet 18/34 on", "Imagenette (10 ImageNet classes).",
-        "Paper (ImageNet, top-1):", "plain 27.94 -> 28.54% (worse),", "ResNet 27.88 -> 25.03% (better)."],
-        _provenance(imagenet))
-    add("fig7_layer_responses", "Residual functions are small (Fig. 7)", [
-        "Std of each 3x3 layer's BN output.", "Paper: ResNets respond less than", "plain nets, deeper ones less still:",
-        "the layers learn small", "corrections to the identity."])
-    add("gradient_flow", "Is it vanishing gradients?", [
-        "Per-layer gradient norms.", "Paper (4.1): with BN the plain", "nets' gradients stay healthy;",
-        "degradation is an optimisation", "difficulty. Check the measurement."])
+    if runs is not None and curves is not None:
+        add("fig1_cifar_20_56", "Deeper plain nets train worse (Fig. 1)", findings.fig1(runs, curves))
+        plain = [f"cifar_plain{d}" for d in (20, 32, 44, 56)]
+        residual = [f"cifar_resnet{d}" for d in (20, 32, 44, 56, 110)]
+        add("fig6_cifar_sweep", "Shortcuts remove the degradation (Fig. 6)", findings.degradation(runs, plain, residual))
+    imagenet_runs = _table(imagenet, "runs.csv")
+    if imagenet_runs is not None:
+        add("fig4_imagenet_18_34", "ImageNet subset: 18 vs 34 layers (Fig. 4)", findings.fig4(imagenet_runs),
+            provenance(imagenet_runs))
+    responses, gradients = _table(cifar, "responses.csv"), _table(cifar, "gradients.csv")
+    if responses is not None and runs is not None:
+        add("fig7_layer_responses", "Residual functions are small (Fig. 7)", findings.fig7(responses, runs))
+    if gradients is not None and runs is not None:
+        add("gradient_flow", "Is it vanishing gradients?", findings.gradient_flow(gradients, runs))
     slides.append(_slide("Reproduce it", [
-        "make cifar-quick DATA_DIR=<cifar folder>    # minutes on a laptop CPU",
+        "make cifar-quick DATA_DIR=<cifar folder>      # minutes on a laptop CPU",
+        "make cifar-study DATA_DIR=<cifar folder>      # Fig. 6 grid to a plateau, about an hour on a CPU",
         "make cifar-sweep                              # the paper's recipe, 64k iterations, a GPU",
-        "make imagenet-sweep DATA_DIR=<imagefolder>    # Fig. 4 on an ImageNet subset",
+        "make imagenet-study DATA_DIR=<imagefolder>    # Fig. 4 on an ImageNet subset",
         "make figures && make slides                   # redraw these figures from your runs",
-        "Quick and subset runs show the effect, not the paper's final numbers.",
+        "Subset and short runs show what they show; each slide says where that differs from the paper.",
     ]))
     out.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(out) as tmp, PdfPages(tmp) as pdf:
@@ -115,8 +111,8 @@ def build(figures: Path, cifar: Path, imagenet: Path, out: Path) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--figures", default="results/figures")
-    parser.add_argument("--cifar", default="results/cifar_quick")
-    parser.add_argument("--imagenet", default="results/imagenette_quick")
+    parser.add_argument("--cifar", default="results/cifar_study")
+    parser.add_argument("--imagenet", default="results/imagenette_study")
     parser.add_argument("--out", default="build/slides.pdf")
     args = parser.parse_args(argv)
     count = build(Path(args.figures), Path(args.cifar), Path(args.imagenet), Path(args.out))

@@ -32,7 +32,7 @@ from .models import model_info
 
 RUN_COLUMNS = ["model", "family", "depth", "residual", "shortcut", "seed", "preset", "iterations", "status",
                "final_train_error", "final_test_error", "best_test_error", "wall_seconds", "images_per_second",
-               "device", "torch_version", "commit", "dataset"]
+               "device", "torch_version", "commit", "dataset", "train_images", "epochs", "test_error_on"]
 
 
 @dataclass
@@ -205,7 +205,7 @@ def collect(sweep: Sweep) -> tuple[pd.DataFrame, pd.DataFrame]:
             **{k: summary.get(k) for k in ("final_train_error", "final_test_error", "best_test_error",
                                            "wall_seconds", "images_per_second")},
             "device": config.get("device"), "torch_version": config.get("torch_version"),
-            "commit": config.get("commit"), "dataset": (config.get("dataset") or {}).get("name"),
+            "commit": config.get("commit"), **_data_columns(config, summary),
         })
         for name, frames in [("curves.csv", curves), *stacked.items()]:
             if (run / name).exists():
@@ -224,6 +224,15 @@ def collect(sweep: Sweep) -> tuple[pd.DataFrame, pd.DataFrame]:
         if frames:
             write_csv(Path(sweep.out) / name, pd.concat(frames, ignore_index=True))
     return runs, curves
+
+
+def _data_columns(config: dict, summary: dict) -> dict:
+    """What a run trained and was tested on: data set, training images, epochs, eval split."""
+    data, batch = config.get("dataset") or {}, (config.get("config") or {}).get("batch_size")
+    images, iterations = data.get("train_images"), summary.get("iterations")
+    epochs = round(iterations * batch / images, 2) if images and batch and iterations else None
+    return {"dataset": data.get("name"), "train_images": images, "epochs": epochs,
+            "test_error_on": data.get("test_error_on")}
 
 
 def progress_line(sweep: Sweep, started: float) -> str:

@@ -129,3 +129,56 @@ def test_sweep_starts_torchrun_runs(cifar_dir, tmp_path):
     run = tmp_path / "runs" / "cifar_plain8-s0"
     assert json.loads((run / "config.json").read_text())["dataset"]["processes"] == 2
     assert pd.read_csv(tmp_path / "runs.csv").status.tolist() == ["done"]
+
+
+def _cached_loaders(image_dir, **overrides):
+    from resnet_study.data import make_loaders
+
+    cfg = small(image_dir, cache=True, workers=0, **overrides)
+    return make_loaders(cfg, torch.device("cpu"))
+
+
+def test_cached_images_are_decoded_once_and_augmented_in_batches(image_dir):
+    loaders = _cached_loaders(image_dir)
+    train_loader = loaders.train
+    assert loaders.description["decoding"] == "once, cached in memory"
+    # Training images cached at the top of section 3.4's scale range for 32-px crops: [37, 69].
+    assert train_loader.images.dtype == torch.uint8 and train_loader.images.shape == (72, 3, 69, 69)
+    x, y = train_loader.batch(0)
+    assert x.shape == (24, 3, 32, 32) and y.shape == (24,) and x.dtype == torch.float32
+    again, _ = train_loader.batch(0)
+    assert torch.equal(x, again)  # a pure function of (seed, iteration): resume sees the same batch
+    assert not torch.equal(x, train_loader.batch(1)[0])
+    (vx, vy), = list(loaders.eval.eval_batches(100))
+    assert vx.shape == (24, 3, 32, 32) and sorted(vy.tolist()) == sorted(loaders.eval.labels.tolist())
+
+
+def test_cached_crops_stay_inside_the_image_and_flip(image_dir):
+    # A horizontal ramp: every crop must be a window of it (no zero padding) and flips reverse it.
+    loader = _cached_loaders(image_dir, color_augment=False).train
+    ramp = torch.linspace(0, 255, loader.images.shape[-1]).round().to(torch.uint8)
+    loader.images[:] = ramp.expand_as(loader.images[0])
+    x, _ = loader.batch(3)
+    pixels = x * loader.std + loader.mean  # back to [0, 1] units
+    assert pixels.min() >= -1e-4 and pixels.max() <= 1 + 1e-4
+    rows = pixels[:, 0, 16, :]
+    slope = rows[:, -1] - rows[:, 0]
+    assert (slope.abs() > 0.3).all()  # a window of at least 32/69 of the ramp
+    assert (slope > 0).any() and (slope < 0).any()  # both orientations among 24 images
+    assert torch.allclose(pixels[:, 0], pixels[:, 1]) and torch.allclose(pixels[:, 0], pixels[:, 2])
+
+
+def test_cached_run_learns_and_resumes(image_dir, tmp_path):
+    from resnet_study.engine import Trainer
+
+    cfg = small(image_dir, cache=True, workers=0, iterations=24, milestones=(18,))
+    whole = train(cfg, tmp_path / "whole", **QUIET)
+    losses = pd.read_csv(tmp_path / "whole" / "curves.csv").train_loss
+    assert whole["status"] == "done" and losses.iloc[-2:].mean() < losses.iloc[0] / 10
+    trainer = Trainer(cfg, tmp_path / "cut", **QUIET)
+    crash_at(trainer, 7)
+    with pytest.raises(Interrupt):
+        trainer.run()
+    train(cfg, tmp_path / "cut", **QUIET)
+    a, b = (pd.read_csv(tmp_path / name / "curves.csv") for name in ("whole", "cut"))
+    pd.testing.assert_frame_equal(a, b)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 
 from .cifar import load_cifar10
 from .folder_loader import FolderLoader
-from .imagefolder import image_folder_splits
+from .image_cache import ScaleAugmentLoader, decode
+from .imagefolder import IMAGENET_MEAN, IMAGENET_STD, image_folder_splits, scale_range
 from .loader import DeviceLoader, pixel_statistics
 
 
@@ -23,17 +25,32 @@ class Loaders:
     notes: list[str]
 
 
+def cached_folder_loaders(train, val, cfg, device: torch.device, rank: int, world: int):
+    """Train and val loaders over images decoded once: training images at the largest scale
+    of the augmentation, val images as the evaluation transform makes them (resize, centre crop)."""
+    low, high = scale_range(cfg.image_size)
+    train_split = decode(train.samples, high, workers=cfg.workers, desc="decoding train")
+    val_split = decode(val.samples, low, cfg.image_size, workers=cfg.workers, desc="decoding val")
+    mean, std = (torch.tensor(v)[:, None, None] for v in (IMAGENET_MEAN, IMAGENET_STD))
+    common = dict(device=device, seed=cfg.seed, channels_last=cfg.channels_last, rank=rank, world=world)
+    return (ScaleAugmentLoader(train_split, mean, std, cfg.batch_size, size=cfg.image_size,
+                               color=cfg.color_augment, **common),
+            DeviceLoader(val_split, mean, std, 250, augment=False, **common))
+
+
 def make_loaders(cfg, device: torch.device, rank: int = 0, world: int = 1) -> Loaders:
     channels_last = cfg.channels_last
     if cfg.dataset == "imagefolder":
         train, val = image_folder_splits(cfg.data_dir, cfg.image_size, classes=cfg.classes, color=cfg.color_augment)
+        description = {"name": f"{Path(cfg.data_dir).resolve().name} (ImageFolder)", "path": str(cfg.data_dir),
+                       "classes": len(train.classes), "train_images": len(train), "test_images": len(val),
+                       "test_error_on": "val", "image_size": cfg.image_size,
+                       "decoding": "once, cached in memory" if cfg.cache else "every epoch (DataLoader)"}
+        if cfg.cache:
+            return Loaders(*cached_folder_loaders(train, val, cfg, device, rank, world), None, len(train),
+                           description, [])
         common = dict(device=device, seed=cfg.seed, workers=cfg.workers, rank=rank, world=world,
                       channels_last=channels_last)
-        from pathlib import Path
-
-        description = {"name": f"{Path(cfg.data_dir).resolve().name} (ImageFolder)", "path": str(cfg.data_dir), "classes": len(train.classes),
-                       "train_images": len(train), "test_images": len(val), "test_error_on": "val",
-                       "image_size": cfg.image_size}
         return Loaders(FolderLoader(train, cfg.batch_size, **common), FolderLoader(val, 250, **common), None,
                        len(train), description, [])
     with warnings.catch_warnings(record=True) as caught:

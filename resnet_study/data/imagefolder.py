@@ -48,17 +48,22 @@ class RandomShorterSide:
         return T.functional.resize(image, int(torch.randint(self.low, self.high + 1, ()).item()))
 
 
+def scale_range(size: int) -> tuple[int, int]:
+    """Section 3.4's range of the shorter side, [256, 480] for 224 crops, scaled to ``size`` crops."""
+    return round(256 * size / 224), round(480 * size / 224)
+
+
 def train_transform(size: int, color: bool = True) -> T.Compose:
     # Paper: shorter side in [256, 480], 224 crop, flip, colour; scaled here by size / 224.
     return T.Compose([
-        RandomShorterSide(round(256 * size / 224), round(480 * size / 224)), T.RandomCrop(size),
+        RandomShorterSide(*scale_range(size)), T.RandomCrop(size),
         T.RandomHorizontalFlip(), T.ToTensor(), Lighting(0.1 if color else 0.0), T.Normalize(IMAGENET_MEAN, IMAGENET_STD),
     ])
 
 
 def eval_transform(size: int) -> T.Compose:
     # Single centre crop of the image resized so its shorter side is 256 * size / 224 (Table 2 protocol).
-    return T.Compose([T.Resize(round(256 * size / 224)), T.CenterCrop(size), T.ToTensor(),
+    return T.Compose([T.Resize(scale_range(size)[0]), T.CenterCrop(size), T.ToTensor(),
                       T.Normalize(IMAGENET_MEAN, IMAGENET_STD)])
 
 
@@ -126,4 +131,4 @@ def image_folder_splits(root: str | Path, size: int, *, classes: str | None = No
             _Samples(val_samples, names, eval_transform(size)))
 
 
-__all__ = ["Lighting", "eval_transform", "image_folder_splits", "train_transform"]
+__all__ = ["Lighting", "eval_transform", "image_folder_splits", "scale_range", "train_transform"]

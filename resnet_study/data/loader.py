@@ -54,7 +54,8 @@ class DeviceLoader:
     def normalize(self, images: Tensor) -> Tensor:
         return (images.float() / 255 - self.mean) / self.std
 
-    def _crop_flip(self, x: Tensor) -> Tensor:
+    def _augment(self, x: Tensor) -> Tensor:
+        """Section 4.2: 4-pixel padding, a random 32x32 crop and a horizontal flip."""
         # Zero padding after normalisation: padded pixels sit at the mean, as Caffe's zero padding.
         n, c, h, w = x.shape
         p, dev, g = self.pad, self.device, self.generator
@@ -79,7 +80,7 @@ class DeviceLoader:
         x = self.normalize(self.images[index])
         if self.augment:
             self.generator.manual_seed(_mix(self.seed, epoch, position, 1 + self.rank))
-            x = self._crop_flip(x)
+            x = self._augment(x)
         return self._format(x), self.labels[index]
 
     def _format(self, x: Tensor) -> Tensor:

@@ -1,0 +1,229 @@
+"""The paper's claims beside what our tables show: every finding is computed from a sweep's
+tables, never written by hand, and says where it differs from the paper and why.
+
+The notebooks print these under their figures and the slides put them beside the figures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .paper import TABLE2, TABLE6
+
+# What the paper trained on (section 4.2; section 3.4), to say why our numbers differ.
+PAPER_CIFAR = "the paper: 50,000 CIFAR-10 images, 64k iterations of 128 (164 epochs)"
+PAPER_IMAGENET = "the paper: 1.28M ImageNet images (1,000 classes), 60e4 iterations of 256 (120 epochs)"
+
+
+@dataclass
+class Finding:
+    claim: str  # the paper's words, with its section, figure or table
+    ours: str  # what our tables show, with the numbers
+    agrees: bool | None  # None: the tables lack the runs to tell
+    why: str = ""  # where they differ: data, length; empty when they agree
+
+    @property
+    def verdict(self) -> str:
+        return {True: "agrees", False: "differs", None: "not measured"}[self.agrees]
+
+
+def _label(model: str) -> str:
+    kind, depth = model.rsplit("_", 1)[-1].rstrip("0123456789"), "".join(c for c in model if c.isdigit())
+    return f"{'ResNet' if kind == 'resnet' else 'plain'}-{depth}"
+
+
+def describe_runs(runs: pd.DataFrame) -> str:
+    """'CIFAR-10 subset, 4,653 training images, 30 epochs': what these runs trained on."""
+    done = runs[runs.status == "done"]
+    if done.empty:
+        return "no finished runs"
+    first = done.iloc[0]
+    parts = [str(first.dataset)]
+    if "train_images" in done and pd.notna(first.get("train_images")):
+        parts.append(f"{int(first.train_images):,} training images")
+    if "epochs" in done and done.epochs.notna().any():
+        low, high = done.epochs.min(), done.epochs.max()
+        parts.append(f"{low:.3g} epochs" if round(low, 1) == round(high, 1) else f"{low:.3g}-{high:.3g} epochs")
+    else:
+        parts.append(f"{int(first.iterations):,} iterations")
+    return ", ".join(parts)
+
+
+def _eval_name(runs: pd.DataFrame) -> str:
+    if "test_error_on" in runs and runs.test_error_on.notna().any():
+        return {"test": "test", "holdout": "holdout", "val": "validation"}.get(runs.test_error_on.dropna().iloc[0],
+                                                                             "test")
+    return "test"
+
+
+def _finals(runs: pd.DataFrame) -> pd.DataFrame:
+    return (runs[runs.status == "done"].groupby("model")[["final_train_error", "final_test_error"]].mean()
+            .mul(100))
+
+
+def _pct(value: float) -> str:
+    return f"{value:.1f}%"
+
+
+def _order_finding(runs: pd.DataFrame, models: list[str], column: str, claim: str, rising: bool,
+                   why: str) -> Finding:
+    """Whether ``column`` rises (or falls) with depth over ``models``, as the claim says."""
+    finals = _finals(runs)
+    present = [m for m in models if m in finals.index]
+    what = "training" if column == "final_train_error" else _eval_name(runs)
+    if len(present) < 2:
+        return Finding(claim, f"needs at least two of {', '.join(map(_label, models))}", None)
+    values = [finals.loc[m, column] for m in present]
+    steps = [b > a if rising else b < a for a, b in zip(values, values[1:])]
+    ours = f"final {what} error " + " → ".join(f"{_label(m)} {_pct(v)}" for m, v in zip(present, values))
+    agrees = all(steps)
+    if not agrees:
+        broken = [f"{_label(present[i])} → {_label(present[i + 1])}" for i, ok in enumerate(steps) if not ok]
+        ours += f" (not {'higher' if rising else 'lower'} at {', '.join(broken)})"
+    return Finding(claim, ours, agrees, "" if agrees else why)
+
+
+def _why(runs: pd.DataFrame, paper: str) -> str:
+    return f"ours: {describe_runs(runs)}; {paper}"
+
+
+def degradation(runs: pd.DataFrame, plain: list[str], residual: list[str], *, paper: str = PAPER_CIFAR,
+                where: str = "Fig. 6") -> list[Finding]:
+    """Deeper plain nets train worse; deeper ResNets do better; shortcuts help at equal depth."""
+    why = _why(runs, paper)
+    findings = [
+        _order_finding(runs, plain, "final_train_error", f"{where}: deeper plain nets have higher training error "
+                       "(the degradation problem, section 4.2).", rising=True, why=why),
+        _order_finding(runs, residual, "final_train_error", f"{where}: deeper ResNets have lower training error.",
+                       rising=False, why=why),
+        _order_finding(runs, residual, "final_test_error", f"{where}: deeper ResNets have lower test error.",
+                       rising=False, why=why),
+    ]
+    finals = _finals(runs)
+    pairs = [(p, r) for p, r in zip(plain, residual) if p in finals.index and r in finals.index]
+    if pairs:
+        better = [finals.loc[r, "final_train_error"] < finals.loc[p, "final_train_error"] for p, r in pairs]
+        ours = "; ".join(f"{_label(r)} {_pct(finals.loc[r, 'final_train_error'])} vs {_label(p)} "
+                         f"{_pct(finals.loc[p, 'final_train_error'])}" for p, r in pairs)
+        findings.append(Finding(f"{where}: at equal depth the ResNet trains to lower error than the plain net.",
+                                f"final training error {ours}", all(better), "" if all(better) else why))
+    return findings
+
+
+def fig1(runs: pd.DataFrame, curves: pd.DataFrame) -> list[Finding]:
+    """Fig. 1: plain-56 above plain-20 in training and test error, throughout training."""
+    claim = ("Fig. 1: the 56-layer plain net has higher training error, and thus higher test error, "
+             "than the 20-layer one, throughout training.")
+    shallow, deep = "cifar_plain20", "cifar_plain56"
+    mean = curves.groupby(["model", "iteration"])[["train_error", "test_error"]].mean()
+    if shallow not in mean.index.get_level_values(0) or deep not in mean.index.get_level_values(0):
+        return [Finding(claim, "needs runs of plain-20 and plain-56", None)]
+    both = mean.loc[deep].join(mean.loc[shallow], lsuffix="_deep", rsuffix="_shallow", how="inner")
+    above = (both.train_error_deep > both.train_error_shallow).mean()
+    tests = both.dropna(subset=["test_error_deep", "test_error_shallow"])
+    test_above = (tests.test_error_deep > tests.test_error_shallow).mean() if len(tests) else float("nan")
+    last = both.iloc[-1]
+    ours = (f"plain-56 above plain-20 at {above:.0%} of logged iterations in training error and "
+            f"{test_above:.0%} in {_eval_name(runs)} error; at the end {_pct(100 * last.train_error_deep)} vs "
+            f"{_pct(100 * last.train_error_shallow)} training error")
+    agrees = above >= 0.9 and last.train_error_deep > last.train_error_shallow
+    return [Finding(claim, ours, agrees, "" if agrees else _why(runs, PAPER_CIFAR))]
+
+
+def fig4(runs: pd.DataFrame) -> list[Finding]:
+    """Fig. 4 / Table 2 on an ImageNet subset."""
+    why = _why(runs, PAPER_IMAGENET)
+    paper = TABLE2.set_index("model").paper_top1_error
+    findings = [
+        _order_finding(runs, ["plain18", "plain34"], "final_train_error",
+                       "Fig. 4 left: plain-34 has higher training error than plain-18 throughout training.",
+                       rising=True, why=why),
+        _order_finding(runs, ["plain18", "plain34"], "final_test_error",
+                       f"Table 2: plain-34 has higher validation error than plain-18 "
+                       f"({paper['plain34']}% vs {paper['plain18']}% top-1).", rising=True, why=why),
+        _order_finding(runs, ["resnet18", "resnet34"], "final_train_error",
+                       "Fig. 4 right: ResNet-34 has lower training error than ResNet-18.", rising=False, why=why),
+        _order_finding(runs, ["resnet18", "resnet34"], "final_test_error",
+                       f"Table 2: ResNet-34 has lower validation error than ResNet-18 "
+                       f"({paper['resnet34']}% vs {paper['resnet18']}% top-1).", rising=False, why=why),
+    ]
+    return findings
+
+
+def fig7(responses: pd.DataFrame, runs: pd.DataFrame) -> list[Finding]:
+    """Fig. 7: ResNets respond less than plain nets; deeper ResNets less still."""
+    why = _why(runs, PAPER_CIFAR)
+    std = responses.groupby(["model", "layer"])["std"].mean()
+    models = set(std.index.get_level_values(0))
+    findings = []
+    claim = "Fig. 7: ResNets have generally smaller responses than their plain counterparts."
+    pairs = [(f"cifar_plain{d}", f"cifar_resnet{d}") for d in (20, 32, 44, 56, 110)]
+    pairs = [(p, r) for p, r in pairs if p in models and r in models]
+    if pairs:
+        shares = {r: (std.loc[r] < std.loc[p]).mean() for p, r in pairs}
+        ours = "; ".join(f"{_label(r)} below {_label(p)} on {shares[r]:.0%} of layers" for p, r in pairs)
+        agrees = all(s > 0.5 for s in shares.values())
+        findings.append(Finding(claim, ours, agrees, "" if agrees else why))
+    else:
+        findings.append(Finding(claim, "needs a plain net and the ResNet of the same depth", None))
+    claim = "Fig. 7: the deeper ResNet has smaller responses (less modification per layer)."
+    residual = [r for r in ("cifar_resnet20", "cifar_resnet56", "cifar_resnet110") if r in models]
+    if len(residual) >= 2:
+        means = [std.loc[r].mean() for r in residual]
+        ours = "mean std " + " → ".join(f"{_label(r)} {m:.2f}" for r, m in zip(residual, means))
+        agrees = all(b < a for a, b in zip(means, means[1:]))
+        findings.append(Finding(claim, ours, agrees, "" if agrees else why))
+    else:
+        findings.append(Finding(claim, "needs at least two of ResNet-20/56/110", None))
+    return findings
+
+
+def gradient_flow(gradients: pd.DataFrame, runs: pd.DataFrame) -> list[Finding]:
+    """Section 4.1: with BN, the plain nets' gradients do not vanish toward the input."""
+    claim = ("Section 4.1: with BN the backward-propagated gradients of the plain nets keep healthy norms; "
+             "the degradation is not vanishing gradients.")
+    plain = sorted((m for m in set(gradients.model) if "plain" in m), key=lambda m: int(m.rsplit("plain", 1)[1]))
+    if not plain:
+        return [Finding(claim, "needs a plain net's gradients.csv", None)]
+    deep = gradients[gradients.model == plain[-1]]
+    last = deep[deep.iteration == deep.iteration.max()].groupby("layer")["grad_norm"].mean()
+    ratio = last.iloc[0] / last.iloc[-1]  # input-side layer over output-side layer
+    ours = (f"{_label(plain[-1])} at iteration {int(deep.iteration.max()):,}: the first layer's gradient norm is "
+            f"{ratio:.3g}x the last layer's (smallest {last.min():.2g}, largest {last.max():.2g})")
+    agrees = ratio >= 0.01  # vanishing would mean the input side gets orders of magnitude less
+    return [Finding(claim, ours, agrees, "" if agrees else _why(runs, PAPER_CIFAR))]
+
+
+def table6(runs: pd.DataFrame) -> list[Finding]:
+    """Table 6: our ResNets' test error beside the paper's."""
+    finals = _finals(runs)
+    paper = TABLE6.set_index("model").paper_error
+    present = [m for m in paper.index if m in finals.index]
+    claim = "Table 6: " + ", ".join(f"{_label(m)} {paper[m]}%" for m in paper.index) + " test error."
+    if not present:
+        return [Finding(claim, "needs ResNet runs", None)]
+    gaps = [finals.loc[m, "final_test_error"] - paper[m] for m in present]
+    ours = (f"{_eval_name(runs)} error " + ", ".join(f"{_label(m)} {_pct(finals.loc[m, 'final_test_error'])}"
+                                                    for m in present))
+    agrees = all(abs(g) <= 1.0 for g in gaps)
+    if not agrees:
+        ours += f" ({min(gaps):+.1f} to {max(gaps):+.1f} points from the paper)"
+    return [Finding(claim, ours, agrees, "" if agrees else _why(runs, PAPER_CIFAR))]
+
+
+def as_table(findings: list[Finding]) -> pd.DataFrame:
+    return pd.DataFrame([{"paper": f.claim, "our data": f.ours, "verdict": f.verdict, "why they differ": f.why}
+                         for f in findings])
+
+
+def as_text(findings: list[Finding]) -> str:
+    """Plain text for a notebook's output: claim, finding, verdict, reason."""
+    lines = []
+    for f in findings:
+        lines += [f"Paper: {f.claim}", f"Ours:  {f.ours}  [{f.verdict}]"]
+        if f.why:
+            lines.append(f"Why:   {f.why}")
+        lines.append("")
+    return "\n".join(lines).rstrip()

@@ -120,7 +120,7 @@ def fig1(runs: pd.DataFrame, curves: pd.DataFrame) -> list[Finding]:
     mean = curves.groupby(["model", "iteration"])[["train_error", "test_error"]].mean()
     if shallow not in mean.index.get_level_values(0) or deep not in mean.index.get_level_values(0):
         return [Finding(claim, "needs runs of plain-20 and plain-56", None)]
-    both = mean.loc[deep].join(mean.loc[shallow], lsuffix="_deep", rsuffix="_shallow", how="inner")
+    both = mean.loc[deep].merge(mean.loc[shallow], left_index=True, right_index=True, suffixes=("_deep", "_shallow"))
     above = (both.train_error_deep > both.train_error_shallow).mean()
     tests = both.dropna(subset=["test_error_deep", "test_error_shallow"])
     test_above = (tests.test_error_deep > tests.test_error_shallow).mean() if len(tests) else float("nan")

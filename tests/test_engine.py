@@ -223,7 +223,8 @@ def test_paper_epochs_preset_is_section_4_2_in_epochs():
     assert cfg.resolved(45_000).iterations == pytest.approx(64_000, rel=0.002)
     assert cfg.resolved(45_000).milestones == pytest.approx((32_000, 48_000), rel=0.002)
     assert cfg.resolved(4_653).iterations == round(182 * 4_653 / 128)
-    assert make_config("paper_epochs", {"iterations": "500"}).resolved(4_653).iterations == 500
+    shortened = make_config("paper_epochs", {"iterations": "1000"}).resolved(4_653)
+    assert shortened.iterations == 1000 and shortened.milestones == (500, 750)  # the drops keep their place
     with pytest.raises(ValueError, match="epoch_milestones"):
         make_config("paper_epochs", {"milestones": "100,200"})
 

@@ -113,6 +113,8 @@ def error_curves(curves: pd.DataFrame, panels: list[list[str]], titles: list[str
                 ax.plot(tests[x], 100 * tests.test_error, lw=2.2, **style)
         missing = [m for m in group if m not in set(mean.model)]
         if missing and not split_axes:
+            if len(missing) == len(group):
+                axes[0][p].set_xticks([])
             axes[0][p].text(0.5, 0.5 if len(missing) == len(group) else 0.04,
                             "not run: " + ", ".join(map(_label, missing)), transform=axes[0][p].transAxes,
                             ha="center", va="center" if len(missing) == len(group) else "bottom", color="0.4")

@@ -27,17 +27,25 @@ SIZE = (13.33, 7.5)
 
 def _slide(title: str, lines: list[str] = (), image: Path | None = None, note: str = "") -> plt.Figure:
     fig = plt.figure(figsize=SIZE)
-    fig.text(0.04, 0.94, title, fontsize=24, weight="bold", va="top")
+    fig.text(0.04, 0.94, title, fontsize=22 if image is not None else 26, weight="bold", va="top")
     if image is None:
         y = 0.8
         for line in lines:
             fig.text(0.06, y, line, fontsize=15, va="top")
             y -= 0.075
     else:
-        ax = fig.add_axes([0.02, 0.08, 0.58, 0.78])
-        ax.imshow(mpimg.imread(image))
+        picture = mpimg.imread(image)
+        wide = picture.shape[1] > 2.2 * picture.shape[0]  # Fig. 6's three panels: image on top
+        ax = fig.add_axes([0.02, 0.47, 0.96, 0.42] if wide else [0.02, 0.08, 0.58, 0.78])
+        ax.imshow(picture)
         ax.axis("off")
-        fig.text(0.62, 0.84, "\n".join(lines), fontsize=10.5, va="top", linespacing=1.35)
+        if wide:  # two columns, split between findings
+            breaks = [i for i, line in enumerate(lines) if not line] or [len(lines)]
+            half = min(breaks, key=lambda i: abs(i - len(lines) / 2)) + 1
+            for x, column in ((0.05, lines[:half]), (0.52, lines[half:])):
+                fig.text(x, 0.44, "\n".join(column), fontsize=10.5, va="top", linespacing=1.35)
+        else:
+            fig.text(0.62, 0.84, "\n".join(lines), fontsize=10.5, va="top", linespacing=1.35)
     if note:
         fig.text(0.04, 0.025, note, fontsize=9, color="0.35")
     return fig
@@ -74,24 +82,27 @@ def build(figures: Path, cifar: Path, imagenet: Path, out: Path) -> int:
     ])]
 
     def add(stem: str, title: str, found: list[findings.Finding], provenance_line: str = note) -> None:
+        # The title states what our runs show, never the paper's claim on its own.
         image = figures / f"{stem}.png"
+        measured = [f for f in found if f.agrees is not None]
         if image.exists():
-            slides.append(_slide(title, _finding_lines(found), image, provenance_line))
+            verdict = f"our runs agree on {sum(f.agrees for f in measured)} of {len(measured)} claims"
+            slides.append(_slide(f"{title}: {verdict}", _finding_lines(found), image, provenance_line))
 
     if runs is not None and curves is not None:
-        add("fig1_cifar_20_56", "Deeper plain nets train worse (Fig. 1)", findings.fig1(runs, curves))
+        add("fig1_cifar_20_56", "Fig. 1, plain-20 vs plain-56", findings.fig1(runs, curves))
         plain = [f"cifar_plain{d}" for d in (20, 32, 44, 56)]
         residual = [f"cifar_resnet{d}" for d in (20, 32, 44, 56, 110)]
-        add("fig6_cifar_sweep", "Shortcuts remove the degradation (Fig. 6)", findings.degradation(runs, plain, residual))
+        add("fig6_cifar_sweep", "Fig. 6, depth with and without shortcuts", findings.degradation(runs, plain, residual))
     imagenet_runs = _table(imagenet, "runs.csv")
     if imagenet_runs is not None:
-        add("fig4_imagenet_18_34", "ImageNet subset: 18 vs 34 layers (Fig. 4)", findings.fig4(imagenet_runs),
+        add("fig4_imagenet_18_34", "Fig. 4, 18 vs 34 layers", findings.fig4(imagenet_runs),
             provenance(imagenet_runs))
     responses, gradients = _table(cifar, "responses.csv"), _table(cifar, "gradients.csv")
     if responses is not None and runs is not None:
-        add("fig7_layer_responses", "Residual functions are small (Fig. 7)", findings.fig7(responses, runs))
+        add("fig7_layer_responses", "Fig. 7, layer responses", findings.fig7(responses, runs))
     if gradients is not None and runs is not None:
-        add("gradient_flow", "Is it vanishing gradients?", findings.gradient_flow(gradients, runs))
+        add("gradient_flow", "Vanishing gradients?", findings.gradient_flow(gradients, runs))
     slides.append(_slide("Reproduce it", [
         "make cifar-quick DATA_DIR=<cifar folder>      # minutes on a laptop CPU",
         "make cifar-study DATA_DIR=<cifar folder>      # Fig. 6 grid to a plateau, about an hour on a CPU",

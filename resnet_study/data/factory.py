@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 
@@ -21,6 +24,26 @@ class Loaders:
     train_images: int
     description: dict
     notes: list[str]
+    fingerprint: dict  # image count and a content hash: a resumed run must see the same data
+
+
+def array_fingerprint(*splits) -> dict:
+    """Image count of the first split and sha1 of every split's uint8 images and labels."""
+    digest = hashlib.sha1()
+    for split in splits:
+        digest.update(split.images.tobytes())
+        digest.update(split.labels.tobytes())
+    return {"images": len(splits[0]), "sha1": digest.hexdigest()}
+
+
+def listing_fingerprint(root: str | Path, *datasets) -> dict:
+    """Image count of the first dataset and sha1 of every file's relative path, size and label
+    (hashing the JPEGs themselves would read all of ImageNet at every start)."""
+    digest = hashlib.sha1()
+    for dataset in datasets:
+        for path, label in dataset.samples:
+            digest.update(f"{os.path.relpath(path, root)}\t{os.path.getsize(path)}\t{label}\n".encode())
+    return {"images": len(datasets[0]), "sha1": digest.hexdigest()}
 
 
 def make_loaders(cfg, device: torch.device, rank: int = 0, world: int = 1) -> Loaders:
@@ -29,13 +52,11 @@ def make_loaders(cfg, device: torch.device, rank: int = 0, world: int = 1) -> Lo
         train, val = image_folder_splits(cfg.data_dir, cfg.image_size, classes=cfg.classes, color=cfg.color_augment)
         common = dict(device=device, seed=cfg.seed, workers=cfg.workers, rank=rank, world=world,
                       channels_last=channels_last)
-        from pathlib import Path
-
         description = {"name": f"{Path(cfg.data_dir).resolve().name} (ImageFolder)", "path": str(cfg.data_dir), "classes": len(train.classes),
                        "train_images": len(train), "test_images": len(val), "test_error_on": "val",
                        "image_size": cfg.image_size}
         return Loaders(FolderLoader(train, cfg.batch_size, **common), FolderLoader(val, 250, **common), None,
-                       len(train), description, [])
+                       len(train), description, [], listing_fingerprint(cfg.data_dir, train, val))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         data = load_cifar10(cfg.data_dir, holdout=cfg.holdout, allow_download=cfg.download)
@@ -48,4 +69,4 @@ def make_loaders(cfg, device: torch.device, rank: int = 0, world: int = 1) -> Lo
            if data.test is not None and data.holdout is not None else None)
     return Loaders(DeviceLoader(data.train, batch_size=cfg.batch_size, augment=cfg.augment, **common),
                    DeviceLoader(eval_split, batch_size=1000, augment=False, **common), val, len(data.train),
-                   data.describe(), notes)
+                   data.describe(), notes, array_fingerprint(data.train, eval_split))

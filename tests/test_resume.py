@@ -15,7 +15,7 @@ from resnet_study.io import exclusive_lock
 from conftest import Interrupt, crash_at, make_cifar_folder
 
 QUIET = dict(progress=False, log=lambda *_: None)
-ITERATIONS = 24
+ITERATIONS = 16
 TIMING = {"wall_seconds", "images_per_second"}
 
 
@@ -28,7 +28,7 @@ def _quiet_subset_warning():
 
 def config(cifar_dir, log_every=4, eval_every=8, checkpoint_every=6, **overrides):
     return make_config("paper", dict(model="cifar_resnet8", data_dir=str(cifar_dir), iterations=ITERATIONS,
-                                     batch_size=32, milestones=(12, 18), log_every=log_every, eval_every=eval_every,
+                                     batch_size=32, milestones=(8, 12), log_every=log_every, eval_every=eval_every,
                                      checkpoint_every=checkpoint_every, device="cpu", **overrides))
 
 
@@ -69,7 +69,7 @@ def test_crashes_anywhere_resume_to_the_uninterrupted_folder(cifar_dir, tmp_path
     cfg = config(cifar_dir, log_every, eval_every, checkpoint_every)
     train(cfg, tmp_path / "straight", **QUIET)
     out = tmp_path / "crashed"
-    for iteration in (2, 5, 9, 13, 18, 23):
+    for iteration in (2, 5, 9, 12, 15):
         crash(cfg, out, iteration)
     train(cfg, out, **QUIET)
     assert_same_folder(tmp_path / "straight", out)

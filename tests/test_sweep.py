@@ -96,6 +96,7 @@ def test_local_worker_processes(cifar_dir, tmp_path):
     assert logs.count("start ") == 2
 
 
+@pytest.mark.slow  # starts three or more Python processes that each import torch
 def test_submitit_local_launcher(cifar_dir, tmp_path):
     result = subprocess.run(sweep_cli(cifar_dir, tmp_path, "--launcher", "submitit-local"),
                             capture_output=True, text=True, timeout=600)

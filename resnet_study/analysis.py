@@ -91,6 +91,7 @@ def run_responses(run: str | Path, batch_size: int = 256, device: str = "auto") 
     from .config import make_config
     from .data import make_loaders
     from .engine import build_model, resolve_device
+    from .runfolder import load_checkpoint, writer_lock
 
     run = Path(run)
     config = read_json(run / "config.json")
@@ -101,10 +102,10 @@ def run_responses(run: str | Path, batch_size: int = 256, device: str = "auto") 
     dev = resolve_device(device)
     loaders = make_loaders(cfg, dev)
     model = build_model(cfg, loaders.description.get("classes")).to(dev)
-    state = torch.load(run / "checkpoint.pt", map_location=dev, weights_only=True)
-    model.load_state_dict(state["model"])
-    frame = layer_responses(model.eval(), loaders.eval.eval_batches(batch_size), batch_size)
-    write_csv(run / "responses.csv", frame)
+    with writer_lock(run):
+        model.load_state_dict(load_checkpoint(run, dev, print)["model"])
+        frame = layer_responses(model.eval(), loaders.eval.eval_batches(batch_size), batch_size)
+        write_csv(run / "responses.csv", frame)
     return frame
 
 

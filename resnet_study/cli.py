@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
+
+from .io import disk_full_error
 
 
 def _models(args: argparse.Namespace) -> None:
@@ -43,6 +46,11 @@ def main(argv: list[str] | None = None) -> int:
         result = args.func(args)
     except ValueError as err:  # StudyError, and bad model names, carry one sentence
         print(f"resnet-study {args.command}: {err}", file=sys.stderr)
+        return 2
+    except OSError as err:
+        if err.errno != errno.ENOSPC:
+            raise
+        print(f"resnet-study {args.command}: {disk_full_error(err.filename or 'the output folder')}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"resnet-study {args.command}: interrupted; rerun the same command to resume", file=sys.stderr)

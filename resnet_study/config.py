@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import math
+import types
+import typing
 from dataclasses import dataclass, fields
 
 from .errors import StudyError
@@ -65,6 +68,9 @@ class TrainConfig:
         for name in ("iterations", "batch_size", "log_every", "eval_every", "checkpoint_every"):
             if getattr(self, name) <= 0:
                 raise StudyError(f"{name.replace('_', '-')} must be a positive integer; got {getattr(self, name)}")
+        for name in ("lr", "momentum", "weight_decay", "gamma", "warmup_lr", "warmup_error"):
+            if not math.isfinite(getattr(self, name)):
+                raise StudyError(f"{name.replace('_', '-')} must be a finite number; got {getattr(self, name)}")
         if self.lr <= 0:
             raise StudyError(f"lr must be positive; got {self.lr}")
         if self.normalize not in ("pixel", "channel"):
@@ -150,6 +156,22 @@ def _convert(text: str, kind: str, name: str):
         raise StudyError(f"{name}={text!r} is not a valid {kind}") from None
 
 
+def _check_value(value, kind, name: str) -> None:
+    """One sentence unless ``value`` (given as a Python value, e.g. from YAML) fits the field's type."""
+    options = typing.get_args(kind) if isinstance(kind, types.UnionType) else (kind,)
+    for option in options:
+        if option is type(None) and value is None:
+            return
+        if typing.get_origin(option) is tuple and isinstance(value, (list, tuple)) and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+            return
+        if option is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+            return
+        if option in (int, bool, str) and type(value) is option:
+            return
+    raise StudyError(f"{name}={value!r} is not a valid {kind.__name__ if isinstance(kind, type) else kind}")
+
+
 def to_assignments(cfg: TrainConfig) -> list[str]:
     """``key=value`` strings that ``make_config`` turns back into ``cfg`` (for child processes)."""
     def text(value) -> str:
@@ -165,14 +187,20 @@ def make_config(preset: str = "paper", overrides: dict | None = None) -> TrainCo
     """A preset with ``overrides`` (field name -> value, or -> string to convert) applied."""
     if preset not in PRESETS:
         raise StudyError(f"unknown preset {preset!r}; presets are {', '.join(PRESETS)}")
-    types = {f.name: f.type for f in fields(TrainConfig)}
+    hints = typing.get_type_hints(TrainConfig)
+    annotations = {f.name: f.type for f in fields(TrainConfig)}
     values = dict(PRESETS[preset], preset=preset)
     given = {}
     for key, value in (overrides or {}).items():
         key = key.replace("-", "_")
-        if key not in types:
-            raise StudyError(f"unknown config key {key!r}; keys are {', '.join(types)}")
-        given[key] = _convert(value, types[key], key) if isinstance(value, str) else value
+        if key not in hints:
+            raise StudyError(f"unknown config key {key!r}; keys are {', '.join(hints)}")
+        if key == "preset" and value != preset:
+            raise StudyError(f"preset is a label set by --preset, not a key to override; use --preset {value}")
+        if isinstance(value, str):
+            value = _convert(value, annotations[key], key)
+        _check_value(value, hints[key], key)
+        given[key] = tuple(value) if isinstance(value, list) else value
     epochs = values.get("epochs")
     if epochs and "epochs" not in given:
         if "iterations" in given and "milestones" not in given:

@@ -1,9 +1,11 @@
 """The CIFAR-10 training engine: the paper's recipe (section 4.2), resumable, fast on GPUs.
 
-A run folder holds ``config.json``, ``curves.csv``, ``summary.json`` and ``checkpoint.pt``, each
-written atomically. Every minibatch is a function of (seed, iteration) and the checkpoint holds
-everything else, so a run killed at any moment resumes to exactly the numbers of an
-uninterrupted one (on CPU; cuDNN is not bitwise deterministic).
+A run folder holds ``config.json``, ``summary.json`` and ``checkpoint.pt``, each written
+atomically, and the append-only ``curves.csv`` and ``gradients.csv`` (see ``runfolder``). Every
+minibatch is a function of (seed, iteration) and the checkpoint holds everything else, down to
+the loss sums of a half-finished logging interval, so a run killed at any moment resumes to
+exactly the numbers of an uninterrupted one (on CPU, with the same thread count; cuDNN is not
+bitwise deterministic).
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ import sys
 import time
 from pathlib import Path
 
-import pandas as pd
 import torch
 import torch.distributed as dist
 import torch.nn.functional as F
@@ -26,11 +27,13 @@ from tqdm.auto import tqdm
 from .config import PRESETS, TrainConfig, make_config, parse_assignments
 from .data import make_loaders
 from .errors import StudyError
-from .io import atomic_path, check_writable, git_commit, read_json, write_csv, write_json
+from .io import check_writable, git_commit, read_json, write_csv, write_json
 from .analysis import conv_weights, gradient_norms, layer_responses
 from .models import create_model, model_info
+from .runfolder import RowLog, load_checkpoint, save_checkpoint, writer_lock
 
 CURVE_COLUMNS = ["iteration", "epoch", "lr", "train_loss", "train_error", "test_error"]
+GRADIENT_COLUMNS = ["iteration", "layer", "name", "grad_norm"]
 # Keys that may change between a run and its resumption without changing its numbers.
 RUNTIME_KEYS = {"device", "download", "compile", "data_dir"}
 FINISHED = ("done", "diverged")
@@ -42,7 +45,9 @@ def resolve_device(name: str) -> torch.device:
     try:
         device = torch.device(name)
     except RuntimeError:
-        raise StudyError(f"device must be auto, cpu or cuda[:N]; got {name!r}") from None
+        device = None
+    if device is None or device.type not in ("cpu", "cuda"):
+        raise StudyError(f"device must be auto, cpu or cuda[:N]; got {name!r}")
     if device.type == "cuda" and not torch.cuda.is_available():
         raise StudyError(f"device {name!r} was asked for but this machine has no CUDA GPU; use --device cpu")
     return device
@@ -105,16 +110,28 @@ class Trainer:
         check_writable(self.out)
 
     # ---- files -------------------------------------------------------------------------------
+    def _check_same_config(self, saved: dict, source: str) -> None:
+        """One sentence unless ``saved`` (a config dict) describes the run that was asked for."""
+        mine = {k: v for k, v in self.requested.to_dict().items() if k not in RUNTIME_KEYS}
+        changed = sorted(k for k in mine if mine[k] != saved.get(k))
+        if changed:
+            raise StudyError(f"{self.out} holds a run with a different configuration ({', '.join(changed)} "
+                             f"differ from its {source}); choose another --out or delete that folder")
+
     def _check_same_run(self) -> None:
         saved = read_json(self.out / "config.json")
-        if saved is None:
-            return
-        mine = {k: v for k, v in self.requested.to_dict().items() if k not in RUNTIME_KEYS}
-        theirs = {k: v for k, v in saved["config"].items() if k not in RUNTIME_KEYS}
-        changed = sorted(k for k in mine if mine[k] != theirs.get(k))
-        if changed:
-            raise StudyError(f"{self.out} holds a run with a different configuration ({', '.join(changed)}); "
-                             f"choose another --out or delete that folder")
+        if saved is not None:
+            if not isinstance(saved.get("config"), dict):
+                raise StudyError(f"{self.out / 'config.json'} has no config; restore or delete it")
+            self._check_same_config(saved["config"], "config.json")
+
+    def _finished_summary(self) -> dict | None:
+        finished = read_json(self.out / "summary.json")
+        if finished is not None and finished.get("status") in FINISHED:
+            self.log(f"{self.out}: already finished ({finished['status']} after {finished.get('iterations')} "
+                     f"iterations); nothing to do")
+            return finished
+        return None
 
     def _write_config(self) -> None:
         if (self.out / "config.json").exists():
@@ -128,6 +145,7 @@ class Trainer:
             "dataset": self.data_description,
             "notes": self.notes,
             "device": device_name(self.device),
+            "cpu_threads": torch.get_num_threads(),
             "precision": {"autocast": self.precision, "channels_last": self.cfg.channels_last},
             "torch_version": torch.__version__,
             "python_version": platform.python_version(),
@@ -135,20 +153,19 @@ class Trainer:
             "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         })
 
-    def _write_curves(self) -> None:
-        columns = CURVE_COLUMNS + (["val_error"] if self.val_loader is not None else [])
-        write_csv(self.out / "curves.csv", pd.DataFrame(self.state["rows"], columns=columns))
-        write_csv(self.out / "gradients.csv", pd.DataFrame(self.state["gradient_rows"],
-                                                           columns=["iteration", "layer", "name", "grad_norm"]))
+    def _append_curve(self, row: dict) -> None:
+        self.curves.append([row])
+        self.state["curve_rows"] += 1
 
     def _record_gradients(self, iteration: int) -> None:
         """Per-layer gradient norms of the step that ended at ``iteration`` (0: at initialisation)."""
         if self.grad_norms is None:
             return
         names = [name for name, _ in conv_weights(self.model)]
-        rows = self.state["gradient_rows"]
-        rows.extend({"iteration": iteration, "layer": i + 1, "name": name, "grad_norm": norm}
-                    for i, (name, norm) in enumerate(zip(names, self.grad_norms.tolist())))
+        rows = [{"iteration": iteration, "layer": i + 1, "name": name, "grad_norm": norm}
+                for i, (name, norm) in enumerate(zip(names, self.grad_norms.tolist()))]
+        self.gradients.append(rows)
+        self.state["gradient_rows"] += len(rows)
         self.grad_norms = None
 
     def _write_responses(self) -> None:
@@ -159,15 +176,31 @@ class Trainer:
 
     def _save_checkpoint(self) -> None:
         state = dict(self.state, model=self.model.state_dict(), optimizer=self.optimizer.state_dict(),
-                     metrics=self.metrics.cpu(), first_bad=self.first_bad.cpu(), torch_rng=torch.get_rng_state())
-        with atomic_path(self.out / "checkpoint.pt") as tmp:
-            torch.save(state, tmp)
+                     metrics=self.metrics.cpu(), first_bad=self.first_bad.cpu(), torch_rng=torch.get_rng_state(),
+                     config=self.requested.to_dict(), data=self.fingerprint, cpu_threads=torch.get_num_threads())
+        save_checkpoint(self.out, state)
+
+    def _check_same_numerics(self, state: dict) -> None:
+        """A checkpoint resumes only on the data and, on a CPU, the thread count it was made with."""
+        path = self.out / "checkpoint.pt"
+        self._check_same_config(state.pop("config"), "checkpoint")
+        data = state.pop("data")
+        if data != self.fingerprint:
+            raise StudyError(f"{path} was trained on other data ({data.get('images')} images, sha1 "
+                             f"{str(data.get('sha1'))[:12]}) than {self.cfg.data_dir} holds "
+                             f"({self.fingerprint['images']} images, sha1 {self.fingerprint['sha1'][:12]}); "
+                             f"point --data-dir at the run's data or choose another --out")
+        threads = state.pop("cpu_threads")
+        if self.device.type == "cpu" and threads != torch.get_num_threads():
+            raise StudyError(f"{path} was made with {threads} CPU threads and this process has "
+                             f"{torch.get_num_threads()}, which changes the numbers; resume with "
+                             f"OMP_NUM_THREADS={threads}")
 
     def _load_checkpoint(self) -> bool:
-        path = self.out / "checkpoint.pt"
-        if not path.exists():
+        state = load_checkpoint(self.out, self.device, self.log)
+        if state is None:
             return False
-        state = torch.load(path, map_location=self.device, weights_only=True)
+        self._check_same_numerics(state)
         self.model.load_state_dict(state.pop("model"))
         self.optimizer.load_state_dict(state.pop("optimizer"))
         self.metrics.copy_(state.pop("metrics"))
@@ -215,11 +248,16 @@ class Trainer:
         self.metrics = torch.zeros(2, dtype=torch.float64, device=self.device)  # loss sum, errors
         self.first_bad = torch.full((), -1, dtype=torch.int64, device=self.device)
         deep = cfg.warmup_depth is not None and model_info(cfg.model).depth >= cfg.warmup_depth
-        self.state = {"iteration": 0, "warm": not deep, "rows": [], "gradient_rows": [], "images": 0,
-                      "best_test_error": None, "wall_seconds": 0.0, "train_seconds": 0.0}
+        # interval_images: the images behind the loss and error sums in ``metrics``.
+        self.state = {"iteration": 0, "warm": not deep, "stopped": False, "interval_images": 0,
+                      "curve_rows": 0, "gradient_rows": 0, "final_train_error": None, "final_test_error": None,
+                      "best_test_error": None, "images": 0, "wall_seconds": 0.0, "train_seconds": 0.0}
         self.grad_norms = None
         self.data_description = dict(loaders.description, processes=self.world)
-        self.notes = loaders.notes
+        self.notes, self.fingerprint = loaders.notes, loaders.fingerprint
+        self.curves = RowLog(self.out / "curves.csv",
+                             CURVE_COLUMNS + (["val_error"] if self.val_loader is not None else []))
+        self.gradients = RowLog(self.out / "gradients.csv", GRADIENT_COLUMNS)
 
     def _all_reduce(self, tensor: torch.Tensor, op=None) -> torch.Tensor:
         if self.world > 1:
@@ -254,27 +292,29 @@ class Trainer:
         errors, count = self._all_reduce(totals).tolist()
         return errors / count
 
-    def _row(self, iteration: int, lr: float, images: int) -> dict:
+    def _row(self, iteration: int, lr: float) -> dict:
+        s, images = self.state, self.state["interval_images"]
         loss_sum, errors = self._all_reduce(self.metrics).tolist()
         self.metrics.zero_()
+        s["interval_images"] = 0
         row = {"iteration": iteration, "epoch": round(iteration * self.cfg.batch_size / self.train_images, 4),
                "lr": lr, "train_loss": loss_sum / images, "train_error": errors / images, "test_error": None}
+        s["final_train_error"] = row["train_error"]
         if self._evaluates_at(iteration):
-            row["test_error"] = self.evaluate(self.eval_loader)
-            best = self.state["best_test_error"]
-            self.state["best_test_error"] = row["test_error"] if best is None else min(best, row["test_error"])
+            row["test_error"] = s["final_test_error"] = self.evaluate(self.eval_loader)
+            best = s["best_test_error"]
+            s["best_test_error"] = row["test_error"] if best is None else min(best, row["test_error"])
             if self.val_loader is not None:
                 row["val_error"] = self.evaluate(self.val_loader)
         return row
 
     def summary(self, status: str) -> dict:
-        rows, s = self.state["rows"], self.state
-        tests = [r["test_error"] for r in rows if r["test_error"] is not None]
+        s = self.state
         summary = {
             "status": status,
             "iterations": s["iteration"],
-            "final_train_error": rows[-1]["train_error"] if rows else None,
-            "final_test_error": tests[-1] if tests else None,
+            "final_train_error": s["final_train_error"],
+            "final_test_error": s["final_test_error"],
             "best_test_error": s["best_test_error"],
             "wall_seconds": round(s["wall_seconds"], 2),
             "images_per_second": round(s["images"] / s["train_seconds"], 1) if s["train_seconds"] else None,
@@ -284,27 +324,33 @@ class Trainer:
         return summary
 
     def run(self) -> dict:
-        self._check_same_run()
-        finished = read_json(self.out / "summary.json")
-        if finished is not None and finished.get("status") in FINISHED:
-            self.log(f"{self.out}: already finished ({finished['status']} after {finished['iterations']} "
-                     f"iterations); nothing to do")
+        self._check_same_run()  # before loading data: a wrong folder fails fast
+        finished = self._finished_summary()
+        if finished is not None:
             return finished
         self._build()  # loads the data: bad data stops here, before anything is written
-        if self.main:
-            self.out.mkdir(parents=True, exist_ok=True)
-        resumed = self._load_checkpoint()
-        if self.main:
-            self._write_config()
+        with writer_lock(self.out) if self.main else contextlib.nullcontext():
+            # Another writer may have changed the folder while the data loaded.
+            self._check_same_run()
+            finished = self._finished_summary()
+            if finished is not None:
+                return finished
+            resumed = self._load_checkpoint()
+            if self.main:
+                self._write_config()
+                self.curves.truncate(self.state["curve_rows"])
+                self.gradients.truncate(self.state["gradient_rows"])
+            if resumed:
+                self.log(f"{self.out}: resuming at iteration {self.state['iteration']}")
+            return self._train()
+
+    def _train(self) -> dict:
         cfg, s = self.cfg, self.state
-        if resumed:
-            self.log(f"{self.out}: resuming at iteration {s['iteration']}")
         bar = tqdm(total=cfg.iterations, initial=s["iteration"], disable=not self.progress, desc=cfg.model,
                    unit="it", dynamic_ncols=True)
         session_start = interval_start = time.perf_counter()
-        wall_before, images = s["wall_seconds"], 0
-        status = "done"
-        while s["iteration"] < cfg.iterations:
+        wall_before, timed_images = s["wall_seconds"], 0
+        while s["iteration"] < cfg.iterations and not s["stopped"]:
             it = s["iteration"]
             lr = learning_rate(cfg, it, s["warm"])
             for group in self.optimizer.param_groups:
@@ -313,40 +359,40 @@ class Trainer:
             if it == 0 and self.main:
                 self._record_gradients(0)  # the gradients at initialisation
             s["iteration"] = it = it + 1
-            images += self.train_loader.global_batch
+            s["interval_images"] += self.train_loader.global_batch
+            timed_images += self.train_loader.global_batch
             bar.update()
             if self._logs_at(it):
                 diverged = int(self._all_reduce(self.first_bad.clone(), dist.ReduceOp.MAX if self.world > 1 else None)) >= 0
                 s["train_seconds"] += time.perf_counter() - interval_start  # .tolist() above synchronised
-                s["images"] += images
-                row = self._row(it, lr, images) if not diverged else None
-                interval_start, images = time.perf_counter(), 0
+                s["images"] += timed_images
+                row = self._row(it, lr) if not diverged else None
+                interval_start, timed_images = time.perf_counter(), 0
                 s["wall_seconds"] = wall_before + time.perf_counter() - session_start
                 if diverged:
-                    status = "diverged"
+                    s["stopped"] = True
                     self.log(f"{self.out}: loss became NaN or infinite at iteration {int(self.first_bad)}; "
                              f"stopping with status 'diverged'")
                     break
-                s["rows"].append(row)
                 if not s["warm"] and row["train_error"] < cfg.warmup_error:
                     s["warm"] = True  # section 4.2: back to lr 0.1 once training error is below 80%
                 if self.main:
+                    self._append_curve(row)
                     self._record_gradients(it)
-                    self._write_curves()
                 self._report(bar, row)
             if self.main and (it % cfg.checkpoint_every == 0 or it == cfg.iterations):
                 self._save_checkpoint()
         bar.close()
         s["wall_seconds"] = wall_before + time.perf_counter() - session_start
-        summary = self.summary(status)
+        summary = self.summary("diverged" if s["stopped"] else "done")
         if self.main:
             self._save_checkpoint()
-            if status == "done":
+            if summary["status"] == "done":
                 self._write_responses()
             write_json(self.out / "summary.json", summary)
         if self.world > 1:
             dist.barrier()
-        self.log(f"{self.out}: {status}; final train error {summary['final_train_error']}, "
+        self.log(f"{self.out}: {summary['status']}; final train error {summary['final_train_error']}, "
                  f"final test error {summary['final_test_error']}")
         return summary
 

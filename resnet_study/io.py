@@ -1,8 +1,11 @@
 """Atomic writes: a temporary file beside the target, then a rename, so no reader ever sees a
-half-written file and a killed process leaves the old version intact."""
+half-written file and a killed process leaves the old version intact. Also the flocks that
+make one process the only writer of a file's folder."""
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import json
 import os
 import subprocess
@@ -10,22 +13,47 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+from .errors import StudyError
+
+
+def disk_full_error(path: str | Path) -> StudyError:
+    return StudyError(f"no space left on the disk holding {path}; free some disk space and rerun the same "
+                      f"command to resume")
+
+
+@contextmanager
+def disk_space_sentences(path: str | Path):
+    """Turns a full disk (ENOSPC) while writing ``path`` into one sentence that says so."""
+    try:
+        yield
+    except OSError as err:
+        if err.errno == errno.ENOSPC:
+            raise disk_full_error(path) from None
+        raise
+
 
 @contextmanager
 def atomic_path(path: str | Path):
     """Yields a temporary path; on success it replaces ``path``, on error it is removed."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual permissions
-    try:
-        yield Path(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with disk_space_sentences(path):
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        os.close(fd)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual permissions
+        try:
+            yield Path(tmp)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+def remove_stale_temporaries(folder: str | Path) -> None:
+    """Delete the temporary files of writes that a killed process left in ``folder``."""
+    for tmp in Path(folder).glob(".*.tmp"):
+        tmp.unlink(missing_ok=True)
 
 
 def write_json(path: str | Path, data: dict) -> None:
@@ -39,8 +67,18 @@ def write_csv(path: str | Path, frame) -> None:
 
 
 def read_json(path: str | Path) -> dict | None:
+    """The JSON object in ``path``, None when there is no such file; one sentence when it is damaged."""
     path = Path(path)
-    return json.loads(path.read_text()) if path.exists() else None
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise StudyError(f"{path} is truncated or not valid JSON ({str(err).splitlines()[0]}); "
+                         f"restore or delete it") from None
+    if not isinstance(data, dict):
+        raise StudyError(f"{path} does not hold a JSON object; restore or delete it")
+    return data
 
 
 def git_commit() -> str:
@@ -54,11 +92,55 @@ def git_commit() -> str:
 
 def check_writable(path: str | Path) -> None:
     """Raise ``StudyError`` unless ``path`` is (or can be created as) a writable folder."""
-    from .errors import StudyError
-
     path = Path(path).absolute()
     existing = next(p for p in [path, *path.parents] if p.exists())
     if not existing.is_dir():
         raise StudyError(f"cannot write to {path}: {existing} is a file, not a folder")
     if not os.access(existing, os.W_OK | os.X_OK):
         raise StudyError(f"cannot write to {path}: {existing} is not writable")
+
+
+# ---- locks ---------------------------------------------------------------------------------------
+# An exclusive flock: the kernel drops it when its holder dies, even by kill -9, so a dead
+# process never blocks anyone, and the file names its holder for the message of the next one.
+@contextmanager
+def exclusive_lock(path: str | Path):
+    """Yields True while this process holds ``path``'s lock, False when another process does."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"process {os.getpid()} on {os.uname().nodename}\n")
+        handle.flush()
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def is_locked(path: str | Path) -> bool:
+    """Whether a live process holds ``path``'s exclusive lock."""
+    path = Path(path)
+    if not path.exists():
+        return False
+    with open(path) as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
+
+
+def lock_holder(path: str | Path) -> str:
+    """Who holds ``path``'s lock, as its holder wrote it."""
+    try:
+        return Path(path).read_text().strip() or "another process"
+    except OSError:
+        return "another process"

@@ -4,20 +4,20 @@ Each run lives in ``OUT/runs/<model>-s<seed>/`` and is made by the training engi
 when finished and resumes when interrupted. A worker claims a run with an exclusive ``flock`` on
 ``OUT/locks/<run>.lock``: the kernel drops the lock when its holder dies, even by kill -9, so a
 dead worker never blocks a run, and any number of workers (shells, GPUs, cluster jobs) can work
-on one sweep with every run happening exactly once.
+on one sweep with every run happening exactly once. A run that fails (bad data, a full disk, a
+crashed torchrun) is recorded with its reason in ``OUT/failures/<run>.txt`` and the queue goes
+on; a rerun of the sweep tries it again.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import fcntl
 import multiprocessing as mp
 import os
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,12 +27,13 @@ import yaml
 from .config import make_config, to_assignments
 from .engine import FINISHED, add_run_arguments, overrides_from_args, train
 from .errors import StudyError
-from .io import check_writable, read_json, write_csv
+from .io import atomic_path, check_writable, exclusive_lock, is_locked, read_json, write_csv
 from .models import model_info
 
 RUN_COLUMNS = ["model", "family", "depth", "residual", "shortcut", "seed", "preset", "iterations", "status",
                "final_train_error", "final_test_error", "best_test_error", "wall_seconds", "images_per_second",
-               "device", "torch_version", "commit", "dataset", "train_images", "epochs", "test_error_on"]
+               "device", "torch_version", "commit", "dataset", "train_images", "epochs", "test_error_on", "reason"]
+WAIT_SECONDS = 2.0  # how often a worker with nothing left to claim looks at its peers' runs
 
 
 @dataclass
@@ -60,8 +61,20 @@ class Sweep:
         return Path(self.out) / "runs" / f"{model}-s{seed}"
 
     def validate(self) -> "Sweep":
+        if not isinstance(self.models, list) or not all(isinstance(m, str) for m in self.models):
+            raise StudyError(f"models must be a list of model names, e.g. [cifar_plain20, cifar_resnet20]; "
+                             f"got {self.models!r}")
+        if not isinstance(self.seeds, list) or not all(type(s) is int for s in self.seeds):
+            raise StudyError(f"seeds must be a list of integers, e.g. [0, 1, 2]; got {self.seeds!r}")
         if not self.models:
             raise StudyError("a sweep needs at least one model (--models or a config's models:)")
+        if not self.seeds:
+            raise StudyError("a sweep needs at least one seed")
+        for name, values in (("model", self.models), ("seed", self.seeds)):
+            repeated = sorted({str(v) for v in values if values.count(v) > 1})
+            if repeated:
+                raise StudyError(f"{name} {', '.join(repeated)} is listed more than once; each run must "
+                                 f"appear once so that seed means weigh every run equally")
         for model, seed in self.runs():
             self.config(model, seed).validate()
         check_writable(self.out)
@@ -73,7 +86,16 @@ def load_sweep(path: str | Path, **overrides) -> Sweep:
     path = Path(path)
     if not path.exists():
         raise StudyError(f"sweep config {path} does not exist")
-    spec = yaml.safe_load(path.read_text()) or {}
+    try:
+        spec = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as err:
+        where = getattr(err, "problem_mark", None)
+        line = f" at line {where.line + 1}" if where is not None else ""
+        raise StudyError(f"{path} is not valid YAML{line}; fix it or start from experiments/cifar_quick.yaml") from None
+    if not isinstance(spec, dict):
+        raise StudyError(f"{path} must be a YAML mapping with keys name, models, seeds, preset, overrides")
+    if not isinstance(spec.get("overrides") or {}, dict):
+        raise StudyError(f"{path}: overrides must be a mapping of config keys to values")
     unknown = set(spec) - {f.name for f in dataclasses.fields(Sweep)} - {"description"}
     if unknown:
         raise StudyError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}; keys are name, models, seeds, "
@@ -90,46 +112,47 @@ def lock_path(sweep: Sweep, model: str, seed: int) -> Path:
     return Path(sweep.out) / "locks" / f"{model}-s{seed}.lock"
 
 
-@contextmanager
 def claim(sweep: Sweep, model: str, seed: int):
-    """Yields True while this process holds the run's lock, False when another worker does."""
-    path = lock_path(sweep, model, seed)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"{os.uname().nodename} {os.getpid()}\n")
-        handle.flush()
-        try:
-            yield True
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    """A context that yields True while this process holds the run's lock, False when another worker does."""
+    return exclusive_lock(lock_path(sweep, model, seed))
 
 
 def is_claimed(sweep: Sweep, model: str, seed: int) -> bool:
-    path = lock_path(sweep, model, seed)
-    if not path.exists():
-        return False
-    with open(path) as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        return False
+    return is_locked(lock_path(sweep, model, seed))
+
+
+def failure_path(sweep: Sweep, model: str, seed: int) -> Path:
+    return Path(sweep.out) / "failures" / f"{model}-s{seed}.txt"
+
+
+def record_failure(sweep: Sweep, model: str, seed: int, reason: str) -> None:
+    path = failure_path(sweep, model, seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as tmp:
+        tmp.write_text(reason + "\n")
+
+
+def failure_reason(sweep: Sweep, model: str, seed: int) -> str | None:
+    path = failure_path(sweep, model, seed)
+    return path.read_text().strip() if path.exists() else None
+
+
+def read_run_file(path: Path) -> dict:
+    """A run's JSON file, or {} when it is missing or damaged (its run then fails with the reason)."""
+    try:
+        return read_json(path) or {}
+    except StudyError:
+        return {}
 
 
 def run_status(sweep: Sweep, model: str, seed: int) -> str:
-    summary = read_json(sweep.run_dir(model, seed) / "summary.json")
-    if summary is not None and summary.get("status") in FINISHED:
+    summary = read_run_file(sweep.run_dir(model, seed) / "summary.json")
+    if summary and summary.get("status") in FINISHED:
         return summary["status"]
     if is_claimed(sweep, model, seed):
         return "running"
+    if failure_path(sweep, model, seed).exists():
+        return "failed"
     return "interrupted" if sweep.run_dir(model, seed).exists() else "queued"
 
 
@@ -137,7 +160,8 @@ def run_one(sweep: Sweep, model: str, seed: int, device: str | None = None, *, p
             log=print) -> dict | None:
     """Claim one run and train it (in this process, or with torchrun when ``nproc_per_run`` > 1).
 
-    Returns its summary, or None when it is finished or another worker holds it.
+    Returns its summary (status ``failed`` with a ``reason`` when it could not finish), or None
+    when it is finished or another worker holds it.
     """
     if run_status(sweep, model, seed) in FINISHED:
         return None
@@ -145,40 +169,66 @@ def run_one(sweep: Sweep, model: str, seed: int, device: str | None = None, *, p
         if not mine or run_status(sweep, model, seed) in FINISHED:
             return None
         log(f"start {model}-s{seed}" + (f" on {device}" if device else ""))
+        failure_path(sweep, model, seed).unlink(missing_ok=True)
         cfg, run = sweep.config(model, seed, device), sweep.run_dir(model, seed)
-        if sweep.nproc_per_run > 1:
-            summary = train_with_torchrun(cfg, run, sweep.nproc_per_run, log)
-        else:
-            summary = train(cfg, run, progress=progress, log=log)
-        test = summary["final_test_error"]
-        log(f"end {model}-s{seed}: {summary['status']}, final train error {summary['final_train_error']:.4f}, "
-            f"test error {test if test is not None else float('nan'):.4f}")
+        try:
+            if sweep.nproc_per_run > 1:
+                summary = train_with_torchrun(cfg, run, sweep.nproc_per_run, log)
+            else:
+                summary = train(cfg, run, progress=progress, log=log)
+        except Exception as err:  # the queue goes on; the reason lands in runs.csv
+            reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            record_failure(sweep, model, seed, reason)
+            log(f"end {model}-s{seed}: failed: {reason}")
+            return {"status": "failed", "reason": reason}
+        log(f"end {model}-s{seed}: {summary['status']}, final train error {_number(summary['final_train_error'])}, "
+            f"test error {_number(summary['final_test_error'])}")
         return summary
+
+
+def _number(value: float | None) -> str:
+    return "none" if value is None else f"{value:.4f}"
 
 
 def work(sweep: Sweep, device: str | None = None, *, progress: bool | None = None, log=print,
          report_progress: bool = False) -> int:
-    """Claim and train runs until none is left unclaimed; returns how many this worker trained."""
-    trained, started = 0, time.time()
-    for model, seed in sweep.runs():
-        if run_one(sweep, model, seed, device, progress=progress, log=log) is not None:
-            trained += 1
-            if report_progress:
-                log(progress_line(sweep, started))
-    return trained
+    """Claim and train runs until every run is finished or has failed, waiting for the runs that
+    live peers hold (a peer that dies leaves its run to this worker); returns how many this
+    worker trained."""
+    trained, started, tried = 0, time.time(), set()
+    while True:
+        for model, seed in sweep.runs():
+            if (model, seed) in tried or _failed_since(sweep, model, seed, started):
+                continue
+            if run_one(sweep, model, seed, device, progress=progress, log=log) is not None:
+                trained += 1
+                tried.add((model, seed))
+                if report_progress:
+                    log(progress_line(sweep, started))
+        if not any(run_status(sweep, m, s) == "running" for m, s in sweep.runs()):
+            return trained
+        time.sleep(WAIT_SECONDS)
+
+
+def _failed_since(sweep: Sweep, model: str, seed: int, started: float) -> bool:
+    """Whether a peer of this sweep's workers tried the run and it failed (not to be tried twice)."""
+    path = failure_path(sweep, model, seed)
+    return path.exists() and path.stat().st_mtime >= started
 
 
 def train_with_torchrun(cfg, out: Path, nproc: int, log=print) -> dict:
     """One run as ``torchrun --nproc_per_node nproc``: DistributedDataParallel over nproc processes."""
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={nproc}",
                "-m", "resnet_study.cli", "train", "--model", cfg.model, "--seed", str(cfg.seed), "--out", str(out),
-               "--set", *to_assignments(cfg)]
+               "--preset", cfg.preset, "--set", *to_assignments(cfg)]
     result = subprocess.run(command, capture_output=True, text=True)
-    if result.returncode not in (0, 1):  # 1 is a diverged run, recorded in its summary
+    summary = read_json(out / "summary.json")
+    # torchrun exits 1 for a failed child as for a diverged run: only the summary tells them apart.
+    if result.returncode not in (0, 1) or summary is None or summary.get("status") not in FINISHED:
         tail = (result.stderr.strip().splitlines() or ["no output"])[-1]
         raise StudyError(f"torchrun for {out.name} failed with exit status {result.returncode}: {tail}")
     log(result.stdout.strip().splitlines()[-1] if result.stdout.strip() else f"{out.name}: finished")
-    return read_json(out / "summary.json")
+    return summary
 
 
 def run_array_task(sweep: Sweep, model: str, seed: int) -> str:
@@ -195,7 +245,7 @@ def collect(sweep: Sweep) -> tuple[pd.DataFrame, pd.DataFrame]:
     stacked = {"responses.csv": [], "gradients.csv": []}
     for model, seed in sweep.runs():
         info, run = model_info(model), sweep.run_dir(model, seed)
-        config, summary = read_json(run / "config.json") or {}, read_json(run / "summary.json") or {}
+        config, summary = read_run_file(run / "config.json"), read_run_file(run / "summary.json")
         cfg = config.get("config", {})
         rows.append({
             "model": model, "family": info.family, "depth": info.depth, "residual": info.residual,
@@ -206,6 +256,7 @@ def collect(sweep: Sweep) -> tuple[pd.DataFrame, pd.DataFrame]:
                                            "wall_seconds", "images_per_second")},
             "device": config.get("device"), "torch_version": config.get("torch_version"),
             "commit": config.get("commit"), **_data_columns(config, summary),
+            "reason": failure_reason(sweep, model, seed) if summary.get("status") not in FINISHED else None,
         })
         for name, frames in [("curves.csv", curves), *stacked.items()]:
             if (run / name).exists():
@@ -348,8 +399,10 @@ def _split(text: str | None) -> list[str] | None:
 
 
 def _seeds(text: str | None) -> list[int] | None:
-    if not text:
+    if text is None:
         return None
+    if not _split(text):
+        raise StudyError(f"--seeds takes comma-separated integers, e.g. 0,1,2; got {text!r}")
     try:
         return [int(s) for s in _split(text)]
     except ValueError:

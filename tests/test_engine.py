@@ -37,7 +37,7 @@ def _quiet_subset_warning():
 def test_short_run_learns_and_writes_a_complete_folder(cifar_dir, tmp_path):
     summary = train(small(cifar_dir, iterations=60, milestones=(40, 50)), tmp_path, **QUIET)
     assert {p.name for p in tmp_path.iterdir()} == {"config.json", "curves.csv", "summary.json", "checkpoint.pt",
-                                                 "gradients.csv", "responses.csv"}
+                                                 "checkpoint.prev.pt", "gradients.csv", "responses.csv", ".lock"}
     curves = pd.read_csv(tmp_path / "curves.csv")
     assert list(curves.columns) == ["iteration", "epoch", "lr", "train_loss", "train_error", "test_error"]
     assert curves.iteration.tolist() == list(range(5, 65, 5))

@@ -103,6 +103,7 @@ def test_model_and_dataset_must_match(image_dir, tmp_path):
         train(make_config("paper", {"model": "resnet18"}), tmp_path, **QUIET)
 
 
+@pytest.mark.slow  # starts three or more Python processes that each import torch
 def test_ddp_two_processes_with_gloo(cifar_dir, tmp_path):
     out = tmp_path / "ddp"
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
@@ -120,6 +121,7 @@ def test_ddp_two_processes_with_gloo(cifar_dir, tmp_path):
     assert summary["status"] == "done" and summary["images_per_second"] > 0
 
 
+@pytest.mark.slow  # starts three or more Python processes that each import torch
 def test_sweep_starts_torchrun_runs(cifar_dir, tmp_path):
     command = [sys.executable, "-m", "resnet_study.cli", "sweep", "--models", "cifar_plain8", "--nproc-per-run", "2",
                "--data-dir", str(cifar_dir), "--out", str(tmp_path), "--device", "cpu", "--iterations", "8",

@@ -96,6 +96,7 @@ def test_local_worker_processes(cifar_dir, tmp_path):
     assert logs.count("start ") == 2
 
 
+@pytest.mark.slow  # starts three or more Python processes that each import torch
 def test_submitit_local_launcher(cifar_dir, tmp_path):
     result = subprocess.run(sweep_cli(cifar_dir, tmp_path, "--launcher", "submitit-local"),
                             capture_output=True, text=True, timeout=600)
@@ -140,3 +141,57 @@ def test_collect_lists_queued_runs(tmp_path):
     sweep = Sweep(out=str(tmp_path), models=["cifar_plain20"], seeds=[0, 1])
     runs, curves = collect(sweep)
     assert runs.status.tolist() == ["queued", "queued"] and curves.empty
+
+
+def test_failed_and_diverged_runs_land_in_runs_csv_and_the_queue_goes_on(cifar_dir, tmp_path, capsys):
+    broken = tmp_path / "runs" / "cifar_plain8-s0"
+    broken.mkdir(parents=True)
+    (broken / "config.json").write_text('{"config": {"mod')  # a damaged run folder: that run fails
+    code = main(["sweep", "--models", "cifar_plain8,cifar_resnet8", "--data-dir", str(cifar_dir), "--out",
+                 str(tmp_path), "--iterations", "12", "--batch-size", "32", "--device", "cpu", "--lr", "1e30",
+                 "--set", "log_every=6", "weight_decay=0", "milestones=8"])
+    assert code == 1
+    runs = pd.read_csv(tmp_path / "runs.csv").set_index("model")
+    assert runs.status.to_dict() == {"cifar_plain8": "failed", "cifar_resnet8": "diverged"}
+    assert "config.json is truncated" in runs.reason["cifar_plain8"] and pd.isna(runs.reason["cifar_resnet8"])
+    assert pd.isna(runs.final_train_error["cifar_resnet8"])  # diverged before its first row
+
+
+def test_a_failed_torchrun_child_is_failed_not_diverged(tmp_path, monkeypatch):
+    from resnet_study import sweep as sweep_module
+
+    monkeypatch.setattr(sweep_module.subprocess, "run", lambda command, **kwargs: subprocess.CompletedProcess(
+        command, 1, "", "RuntimeError: NCCL error\n"))
+    sweep = Sweep(out=str(tmp_path), models=["cifar_plain8"], nproc_per_run=2, overrides={"device": "cpu"})
+    summary = sweep_module.run_one(sweep, "cifar_plain8", 0, log=lambda *_: None)
+    assert summary["status"] == "failed" and "exit status 1: RuntimeError: NCCL error" in summary["reason"]
+    assert run_status(sweep, "cifar_plain8", 0) == "failed"
+
+
+def test_a_worker_waits_for_runs_its_peers_hold(tmp_path, monkeypatch):
+    import json
+    import threading
+
+    from resnet_study import sweep as sweep_module
+
+    monkeypatch.setattr(sweep_module, "WAIT_SECONDS", 0.1)
+    sweep = Sweep(out=str(tmp_path), models=["cifar_plain8"])
+    held, release = threading.Event(), threading.Event()
+
+    def peer():
+        with claim(sweep, "cifar_plain8", 0) as mine:
+            assert mine
+            held.set()
+            release.wait(10)
+            run = sweep.run_dir("cifar_plain8", 0)
+            run.mkdir(parents=True)
+            (run / "summary.json").write_text(json.dumps({"status": "done", "iterations": 1}))
+
+    thread = threading.Thread(target=peer)
+    thread.start()
+    held.wait(10)
+    threading.Timer(1.0, release.set).start()
+    start = time.time()
+    assert sweep_module.work(sweep, log=lambda *_: None) == 0
+    assert time.time() - start >= 0.9 and run_status(sweep, "cifar_plain8", 0) == "done"
+    thread.join()

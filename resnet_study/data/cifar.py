@@ -58,10 +58,28 @@ class CifarData:
 
 
 def _read_batch(path: Path) -> Split:
-    with open(path, "rb") as f:
-        batch = pickle.load(f, encoding="latin1")
-    images = np.asarray(batch["data"], dtype=np.uint8).reshape(-1, 3, 32, 32)
-    return Split(images, np.asarray(batch["labels"], dtype=np.int64))
+    """One batch file, checked: a damaged or foreign file is one sentence naming it."""
+    try:
+        with open(path, "rb") as f:
+            batch = pickle.load(f, encoding="latin1")
+    except Exception as err:  # a truncated or foreign pickle can raise almost anything
+        raise StudyError(f"{path} is not a readable CIFAR-10 batch ({type(err).__name__}: it may be empty, "
+                         f"truncated or corrupt); restore it from the official archive") from None
+    if not isinstance(batch, dict) or "data" not in batch or "labels" not in batch:
+        raise StudyError(f"{path} is not a CIFAR-10 batch: it has no 'data' and 'labels' entries")
+    try:
+        images = np.asarray(batch["data"], dtype=np.uint8)
+        labels = np.asarray(batch["labels"], dtype=np.int64)
+    except (TypeError, ValueError, OverflowError):
+        raise StudyError(f"{path} holds 'data' or 'labels' that are not arrays of numbers") from None
+    if images.ndim != 2 or images.shape[1] != 3 * 32 * 32:
+        raise StudyError(f"{path} holds images of shape {images.shape}; CIFAR-10 rows are 3072 bytes (3x32x32)")
+    if labels.ndim != 1 or len(labels) != len(images):
+        raise StudyError(f"{path} holds {len(images)} images but {labels.size} labels; they must match one to one")
+    if len(labels) and (labels.min() < 0 or labels.max() > 9):
+        bad = labels[(labels < 0) | (labels > 9)][0]
+        raise StudyError(f"{path} holds label {bad}; CIFAR-10 labels are 0 to 9")
+    return Split(images.reshape(-1, 3, 32, 32), labels)
 
 
 def _md5_matches(folder: Path) -> bool:

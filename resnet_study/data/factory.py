@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +25,26 @@ class Loaders:
     train_images: int
     description: dict
     notes: list[str]
+    fingerprint: dict  # image count and a content hash: a resumed run must see the same data
+
+
+def array_fingerprint(*splits) -> dict:
+    """Image count of the first split and sha1 of every split's uint8 images and labels."""
+    digest = hashlib.sha1()
+    for split in splits:
+        digest.update(split.images.tobytes())
+        digest.update(split.labels.tobytes())
+    return {"images": len(splits[0]), "sha1": digest.hexdigest()}
+
+
+def listing_fingerprint(root: str | Path, *datasets) -> dict:
+    """Image count of the first dataset and sha1 of every file's relative path, size and label
+    (hashing the JPEGs themselves would read all of ImageNet at every start)."""
+    digest = hashlib.sha1()
+    for dataset in datasets:
+        for path, label in dataset.samples:
+            digest.update(f"{os.path.relpath(path, root)}\t{os.path.getsize(path)}\t{label}\n".encode())
+    return {"images": len(datasets[0]), "sha1": digest.hexdigest()}
 
 
 def cached_folder_loaders(train, val, cfg, device: torch.device, rank: int, world: int):
@@ -46,13 +68,14 @@ def make_loaders(cfg, device: torch.device, rank: int = 0, world: int = 1) -> Lo
                        "classes": len(train.classes), "train_images": len(train), "test_images": len(val),
                        "test_error_on": "val", "image_size": cfg.image_size,
                        "decoding": "once, cached in memory" if cfg.cache else "every epoch (DataLoader)"}
+        fingerprint = listing_fingerprint(cfg.data_dir, train, val)
         if cfg.cache:
             return Loaders(*cached_folder_loaders(train, val, cfg, device, rank, world), None, len(train),
-                           description, [])
+                           description, [], fingerprint)
         common = dict(device=device, seed=cfg.seed, workers=cfg.workers, rank=rank, world=world,
                       channels_last=channels_last)
         return Loaders(FolderLoader(train, cfg.batch_size, **common), FolderLoader(val, 250, **common), None,
-                       len(train), description, [])
+                       len(train), description, [], fingerprint)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         data = load_cifar10(cfg.data_dir, holdout=cfg.holdout, allow_download=cfg.download)
@@ -65,4 +88,4 @@ def make_loaders(cfg, device: torch.device, rank: int = 0, world: int = 1) -> Lo
            if data.test is not None and data.holdout is not None else None)
     return Loaders(DeviceLoader(data.train, batch_size=cfg.batch_size, augment=cfg.augment, **common),
                    DeviceLoader(eval_split, batch_size=1000, augment=False, **common), val, len(data.train),
-                   data.describe(), notes)
+                   data.describe(), notes, array_fingerprint(data.train, eval_split))

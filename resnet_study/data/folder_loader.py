@@ -6,10 +6,24 @@ batch is split across DDP ranks, and a resumed run restarts the epoch at its pos
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
+from ..errors import StudyError
 from .loader import _mix
+
+
+@contextmanager
+def worker_sentences():
+    """A ``StudyError`` raised in a DataLoader worker comes back wrapped with the worker's
+    traceback; keep only its sentence (the last line)."""
+    try:
+        yield
+    except StudyError as err:
+        sentence = str(err).strip().splitlines()[-1]
+        raise StudyError(sentence.removeprefix(f"{StudyError.__module__}.{StudyError.__name__}: ")) from None
 
 
 class EpochBatches(Sampler[list[int]]):
@@ -55,11 +69,13 @@ class FolderLoader:
             sampler = EpochBatches(len(self.dataset), self.global_batch, self.seed, epoch, position, self.rank, self.world)
             generator = torch.Generator().manual_seed(_mix(self.seed, epoch, position, self.rank))
             self._iterator = iter(self._loader(batch_sampler=sampler, generator=generator))
-        x, y = next(self._iterator)
+        with worker_sentences():
+            x, y = next(self._iterator)
         self._next = (epoch, position + 1) if position + 1 < self.steps_per_epoch else None
         return self._to_device(x, y)
 
     def eval_batches(self, batch_size: int = 250):
         shard = list(range(self.rank, len(self.dataset), self.world))
-        for x, y in self._loader(batch_size=batch_size, sampler=shard):
-            yield self._to_device(x, y)
+        with worker_sentences():
+            for x, y in self._loader(batch_size=batch_size, sampler=shard):
+                yield self._to_device(x, y)

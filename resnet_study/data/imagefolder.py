@@ -79,7 +79,12 @@ class _Samples(Dataset):
 
     def __getitem__(self, index: int):
         path, label = self.samples[index]
-        return self.transform(default_loader(path)), label
+        try:
+            image = default_loader(path)
+        except OSError as err:  # PIL's UnidentifiedImageError and "image file is truncated" included
+            raise StudyError(f"{path} is not a readable image ({str(err).splitlines()[0]}); "
+                             f"replace or remove it") from None
+        return self.transform(image), label
 
 
 def _read_classes(classes: str | None) -> list[str] | None:

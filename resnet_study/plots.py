@@ -74,8 +74,11 @@ def provenance(runs: pd.DataFrame) -> str:
         return ""
     first = runs.iloc[0]
     seeds = runs.seed.nunique()
+    length = f"{int(first.iterations):,} iterations"
+    if "epochs" in runs and pd.notna(first.get("epochs")):
+        length = f"{first.epochs:g} epochs ({length})"
     return (f"{', '.join(runs.dataset.unique())} · preset {', '.join(runs.preset.unique())} · "
-            f"{int(first.iterations):,} iterations · {seeds} seed{'s' if seeds > 1 else ''} · {first.device} · "
+            f"{length} · {seeds} seed{'s' if seeds > 1 else ''} · {first.device} · "
             f"torch {first.torch_version} · commit {first.commit}")
 
 

@@ -10,7 +10,7 @@ import torch
 from .cifar import load_cifar10
 from .folder_loader import FolderLoader
 from .imagefolder import image_folder_splits
-from .loader import DeviceLoader, pixel_statistics
+from .loader import DeviceLoader, normalization
 
 
 @dataclass
@@ -40,7 +40,7 @@ def make_loaders(cfg, device: torch.device, rank: int = 0, world: int = 1) -> Lo
         warnings.simplefilter("always")
         data = load_cifar10(cfg.data_dir, holdout=cfg.holdout, allow_download=cfg.download)
     notes = [str(w.message) for w in caught if "md5" in str(w.message)]
-    mean, std = pixel_statistics(data.train, per_pixel=cfg.normalize == "pixel")
+    mean, std = normalization(cfg.normalize, data.train)
     common = dict(mean=mean, std=std, device=device, seed=cfg.seed, channels_last=channels_last, rank=rank,
                   world=world)
     _, eval_split = data.eval_split

@@ -23,8 +23,11 @@ from .models.weights import AKAMASTER
 
 
 def sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()  # hashlib.file_digest needs Python 3.11; we support 3.10
     with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 @torch.no_grad()

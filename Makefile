@@ -62,14 +62,17 @@ NOTEBOOKS := fig1_cifar_20_56 fig6_cifar_sweep fig7_layer_responses table6 gradi
 CIFAR_RESULTS    ?= results/cifar_quick
 IMAGENET_RESULTS ?= results/imagenette_quick
 FIGURES          ?= results/figures
+PUBLISHED        ?=
 
-figures: $(STAMP) ## Execute the notebooks headlessly into $(FIGURES)/*.png|pdf (CIFAR_RESULTS= IMAGENET_RESULTS=)
+figures: $(STAMP) ## Execute the notebooks headlessly into $(FIGURES)/*.png|pdf (CIFAR_RESULTS= IMAGENET_RESULTS= PUBLISHED=)
 	@mkdir -p build/notebooks
 	@for nb in $(NOTEBOOKS); do \
 		case $$nb in fig4*) results=$(IMAGENET_RESULTS);; *) results=$(CIFAR_RESULTS);; esac; \
+		published=""; \
+		case $$nb in fig7*|table6) if [ -n "$(PUBLISHED)" ]; then published="-p published_dir $(abspath $(PUBLISHED))"; fi;; esac; \
 		echo "papermill $$nb ($$results)"; \
 		$(BIN)/papermill --no-progress-bar --log-level ERROR -k python3 notebooks/$$nb.ipynb build/notebooks/$$nb.ipynb \
-			-p results_dir $(abspath $$results) -p figures_dir $(abspath $(FIGURES)) || exit 1; \
+			-p results_dir $(abspath $$results) -p figures_dir $(abspath $(FIGURES)) $$published || exit 1; \
 	done
 
 slides: figures ## A PDF deck telling the degradation story with our figures (build/slides.pdf)

@@ -30,12 +30,13 @@ def build_parser() -> argparse.ArgumentParser:
     models.add_argument("--names", help="comma-separated model names (default: the paper's networks)")
     models.set_defaults(func=_models)
 
-    from . import analysis, bench, engine, sweep  # each adds its own subcommand
+    from . import analysis, bench, engine, evaluate, sweep  # each adds its own subcommand
 
     engine.add_train_parser(sub)
     bench.add_bench_parser(sub)
     sweep.add_sweep_parser(sub)
     analysis.add_responses_parser(sub)
+    evaluate.add_evaluate_parser(sub)
     return parser
 
 

@@ -135,19 +135,28 @@ def error_curves(curves: pd.DataFrame, panels: list[list[str]], titles: list[str
     return fig
 
 
-def layer_response_figure(responses: pd.DataFrame, models: list[str], *, sweep: str, caption: str = "") -> plt.Figure:
-    """Fig. 7: std of layer responses, in layer order (top) and sorted by magnitude (bottom)."""
+def layer_response_figure(responses: pd.DataFrame, models: list[str], *, sweep: str, caption: str = "",
+                          published: pd.DataFrame | None = None) -> plt.Figure:
+    """Fig. 7: std of layer responses, in layer order (top) and sorted by magnitude (bottom).
+
+    ``published``: responses of evaluated published checkpoints (``load_published``), drawn
+    dotted with crosses beside our runs and labelled with their source.
+    """
     present = _require(responses, models, "Fig. 7", sweep)
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 6.5))
-    for model in present:
-        frame = responses[responses.model == model].groupby("layer", as_index=False)["std"].mean()
-        style = dict(color=color(model), ls="--" if "plain" in model else "-", marker=".", label=_label(model))
-        top.plot(frame.layer, frame["std"], **style)
+    published = published if published is not None else pd.DataFrame(columns=["model", "source", "layer", "std"])
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 6.5 if published.empty else 8))
+    lines = [(responses[responses.model == model], model, dict(ls="--" if "plain" in model else "-", marker=".",
+                                                                 label=_label(model))) for model in present]
+    lines += [(frame, model, dict(ls=":", marker="x", label=f"{_label(model)}, {published_label(source)}"))
+              for (model, source), frame in published.groupby(["model", "source"])]
+    for frame, model, style in lines:
+        frame = frame.groupby("layer", as_index=False)["std"].mean()
+        top.plot(frame.layer, frame["std"], color=color(model), **style)
         ordered = frame["std"].sort_values(ascending=False).to_numpy()
-        bottom.plot(range(1, len(ordered) + 1), ordered, **style)
+        bottom.plot(range(1, len(ordered) + 1), ordered, color=color(model), **style)
     top.set(xlabel="layer index (original)", ylabel="std")
     bottom.set(xlabel="layer index (sorted by magnitude)", ylabel="std")
-    top.legend(ncol=3)
+    top.legend(ncol=3 if published.empty else 1, fontsize=None if published.empty else 8)
     fig.tight_layout()
     _caption(fig, caption)
     return fig
@@ -173,15 +182,53 @@ def gradient_figure(gradients: pd.DataFrame, models: list[str], *, sweep: str, c
     return fig
 
 
-def table6(runs: pd.DataFrame) -> pd.DataFrame:
-    """Our test error (%) per ResNet, mean ± std over seeds, beside Table 6 and a reproduction."""
+def table6(runs: pd.DataFrame, published: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Our test error (%) per ResNet, mean ± std over seeds, beside Table 6 and a reproduction.
+
+    ``published``: evaluations of published checkpoints (``load_published``); adds their error
+    (%) as we measured it (``published_weights``), on what (``published_on``) and from where.
+    """
     ours = runs[runs.status == "done"].groupby("model")["final_test_error"].agg(["mean", "std", "count"])
     ours = ours.mul([100, 100, 1]).reset_index()
     table = TABLE6.merge(REPRODUCTIONS, on="model").merge(ours, on="model", how="left")
     table["ours"] = [("—" if pd.isna(m) else f"{m:.2f}" + (f" ± {s:.2f}" if c > 1 else ""))
                      for m, s, c in zip(table["mean"], table["std"], table["count"])]
     table["runs"] = table["count"].fillna(0).astype(int)
-    return table[["model", "depth", "parameters", "paper_error", "paper_mean_std", "akamaster_error", "ours", "runs"]]
+    columns = ["model", "depth", "parameters", "paper_error", "paper_mean_std", "akamaster_error", "ours", "runs"]
+    if published is not None and not published.empty:
+        evaluated = published.assign(published_weights=100 * published.error, published_on=published.split,
+                                     published_source=published.source)
+        table = table.merge(evaluated[["model", "published_weights", "published_on", "published_source"]],
+                            on="model", how="left")
+        columns += ["published_weights", "published_on", "published_source"]
+    return table[columns]
+
+
+def published_label(source: str) -> str:
+    return f"published weights ({source})"
+
+
+def load_published(published_dir) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Evaluations (``evaluation.json``) and responses (``responses.csv``) that ``resnet-study
+    evaluate`` wrote into the subfolders of ``published_dir``; empty frames when it is ""."""
+    import json
+    from pathlib import Path
+
+    paths = sorted(Path(published_dir).glob("*/evaluation.json")) if published_dir else []
+    if published_dir and not paths:
+        raise MissingResults(f"{published_dir} holds no */evaluation.json; run `resnet-study evaluate --model "
+                             f"cifar_resnet56 --weights resnet56-4bfd9763.th --data-dir DIR --out "
+                             f"{published_dir}/resnet56` (README, 'Published checkpoints')")
+    evaluations, responses = [], []
+    for path in paths:
+        evaluation = json.loads(path.read_text())
+        evaluations.append(evaluation)
+        responses.append(pd.read_csv(path.parent / "responses.csv").assign(model=evaluation["model"],
+                                                                          source=evaluation["source"]))
+    return (pd.DataFrame(evaluations, columns=["model", "source", "error", "split", "images", "normalize",
+                                               "best_prec1", "weights"]),
+            pd.concat(responses, ignore_index=True) if responses else
+            pd.DataFrame(columns=["model", "source", "layer", "name", "std"]))
 
 
 def caption_for(results_dir) -> str:

@@ -98,3 +98,35 @@ def crash_at(trainer, iteration: int) -> None:
         step(it, **kwargs)
 
     trainer._step = crashing_step
+
+
+def trained_looking(model):
+    """Non-trivial BN statistics and affine weights, as a trained net has; eval mode."""
+    torch.manual_seed(1)
+    for m in model.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.running_mean.uniform_(-0.5, 0.5)
+            m.running_var.uniform_(0.5, 2.0)
+            m.weight.data.uniform_(0.5, 1.5)
+            m.bias.data.uniform_(-0.2, 0.2)
+    return model.eval()
+
+
+def save_akamaster(model, path, best_prec1=91.73, compressible=False):
+    """``model``'s tensors as akamaster's trainer.py saves them: DataParallel's ``module.`` prefix,
+    classifier ``linear``, ``best_prec1`` a tensor (as its ``accuracy`` returns), old-torch BN
+    without ``num_batches_tracked``, legacy (non-zip) serialisation."""
+    state = {}
+    for key, value in model.state_dict().items():
+        if key.endswith("num_batches_tracked"):
+            continue
+        key = key.replace("fc.", "linear.", 1) if key.startswith("fc.") else key
+        if compressible:  # their later resnet.py: compressible_conv1, ..., compressible_linear
+            module, _, param = key.rpartition(".")
+            head, _, leaf = module.rpartition(".")
+            if leaf.startswith(("conv", "linear")):
+                key = f"{head}.compressible_{leaf}.{param}".lstrip(".")
+        state["module." + key] = value.clone()
+    torch.save({"state_dict": state, "best_prec1": torch.tensor(best_prec1)}, path,
+               _use_new_zipfile_serialization=False)
+    return path

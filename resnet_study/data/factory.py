@@ -13,8 +13,8 @@ import torch
 from .cifar import load_cifar10
 from .folder_loader import FolderLoader
 from .image_cache import ScaleAugmentLoader, decode
-from .imagefolder import IMAGENET_MEAN, IMAGENET_STD, image_folder_splits, scale_range
-from .loader import DeviceLoader, pixel_statistics
+from .imagefolder import image_folder_splits, scale_range
+from .loader import DeviceLoader, normalization
 
 
 @dataclass
@@ -53,7 +53,7 @@ def cached_folder_loaders(train, val, cfg, device: torch.device, rank: int, worl
     low, high = scale_range(cfg.image_size)
     train_split = decode(train.samples, high, workers=cfg.workers, desc="decoding train")
     val_split = decode(val.samples, low, cfg.image_size, workers=cfg.workers, desc="decoding val")
-    mean, std = (torch.tensor(v)[:, None, None] for v in (IMAGENET_MEAN, IMAGENET_STD))
+    mean, std = normalization("imagenet", train_split)  # as the DataLoader path (section 3.4)
     common = dict(device=device, seed=cfg.seed, channels_last=cfg.channels_last, rank=rank, world=world)
     return (ScaleAugmentLoader(train_split, mean, std, cfg.batch_size, size=cfg.image_size,
                                color=cfg.color_augment, **common),
@@ -80,7 +80,7 @@ def make_loaders(cfg, device: torch.device, rank: int = 0, world: int = 1) -> Lo
         warnings.simplefilter("always")
         data = load_cifar10(cfg.data_dir, holdout=cfg.holdout, allow_download=cfg.download)
     notes = [str(w.message) for w in caught if "md5" in str(w.message)]
-    mean, std = pixel_statistics(data.train, per_pixel=cfg.normalize == "pixel")
+    mean, std = normalization(cfg.normalize, data.train)
     common = dict(mean=mean, std=std, device=device, seed=cfg.seed, channels_last=channels_last, rank=rank,
                   world=world)
     _, eval_split = data.eval_split

@@ -11,6 +11,9 @@ import torch
 from torch import Tensor
 
 from .cifar import Split
+from .imagefolder import IMAGENET_MEAN, IMAGENET_STD
+
+NORMALIZATIONS = ("pixel", "channel", "imagenet")
 
 
 def _mix(seed: int, *salt: int) -> int:
@@ -102,3 +105,14 @@ def pixel_statistics(split: Split, per_pixel: bool = True) -> tuple[Tensor, Tens
     if per_pixel:
         return x.mean(0).float(), torch.ones(3, 1, 1)
     return x.mean((0, 2, 3)).float()[:, None, None], x.std((0, 2, 3)).float()[:, None, None]
+
+
+def normalization(kind: str, split: Split) -> tuple[Tensor, Tensor]:
+    """(mean, std) for ``DeviceLoader``: ``"pixel"`` and ``"channel"`` as ``pixel_statistics`` of
+    ``split``; ``"imagenet"`` ImageNet's per-channel mean/std, which torchvision's and
+    akamaster/pytorch_resnet_cifar10's checkpoints were trained with (CIFAR included)."""
+    if kind == "imagenet":
+        return torch.tensor(IMAGENET_MEAN)[:, None, None], torch.tensor(IMAGENET_STD)[:, None, None]
+    if kind not in NORMALIZATIONS:
+        raise ValueError(f"normalize must be one of {', '.join(NORMALIZATIONS)}; got {kind!r}")
+    return pixel_statistics(split, per_pixel=kind == "pixel")

@@ -4,8 +4,9 @@ from . import cifar, imagenet  # noqa: F401  (register the families)
 from ._registry import ModelInfo, create_model, list_models, model_info
 from .complexity import count_macs, count_parameters, describe
 from .resnet import BasicBlock, Bottleneck, ResNet, ZeroPadShortcut
+from .weights import Checkpoint, read_checkpoint
 
 __all__ = [
-    "BasicBlock", "Bottleneck", "ModelInfo", "ResNet", "ZeroPadShortcut", "count_macs",
-    "count_parameters", "create_model", "describe", "list_models", "model_info",
+    "BasicBlock", "Bottleneck", "Checkpoint", "ModelInfo", "ResNet", "ZeroPadShortcut", "count_macs",
+    "count_parameters", "create_model", "describe", "list_models", "model_info", "read_checkpoint",
 ]

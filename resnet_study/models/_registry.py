@@ -71,8 +71,16 @@ def model_info(name: str) -> ModelInfo:
                      family.default_shortcut)
 
 
-def create_model(name: str, **kwargs) -> nn.Module:
-    """Build a registered model by name, e.g. ``create_model("cifar_plain56", shortcut="B")``."""
+def create_model(name: str, weights=None, **kwargs) -> nn.Module:
+    """Build a registered model by name, e.g. ``create_model("cifar_plain56", shortcut="B")``.
+
+    ``weights``: a checkpoint file (akamaster ``.th``, torchvision state dict, our
+    ``checkpoint.pt``) to load, with the options its net needs; see ``models.weights``.
+    """
+    if weights is not None:
+        from .weights import load_pretrained
+
+        return load_pretrained(name, weights, **kwargs)
     family, depth = _parse(name)
     return family.builder(depth, **kwargs)
 

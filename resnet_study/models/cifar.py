@@ -13,11 +13,12 @@ def check_cifar_depth(depth: int) -> None:
         raise ValueError(f"CIFAR depth must be 6n+2 with n >= 1 (8, 14, 20, 32, 44, 56, 110, ...); got {depth}")
 
 
-def _cifar_net(depth: int, residual: bool, shortcut: str = "A", num_classes: int = 10) -> ResNet:
+def _cifar_net(depth: int, residual: bool, shortcut: str = "A", pad: str = "after",
+               num_classes: int = 10) -> ResNet:
     check_cifar_depth(depth)
     n = (depth - 2) // 6
     # 16/32/64 filters on 32/16/8 maps, 3x3 stem, no pooling; option A by default (section 4.2).
-    return ResNet(BasicBlock, [n, n, n], [16, 32, 64], residual=residual, shortcut=shortcut,
+    return ResNet(BasicBlock, [n, n, n], [16, 32, 64], residual=residual, shortcut=shortcut, pad=pad,
                   stem_width=16, stem_kernel=3, stem_stride=1, stem_pool=False,
                   num_classes=num_classes)
 
@@ -32,6 +33,9 @@ def cifar_resnet(depth: int, **kwargs) -> ResNet:
 
     Args:
         shortcut: ``"A"`` (default, zero-padding), ``"B"`` or ``"C"`` projections.
+        pad: option A's zero channels ``"after"`` the input's (default, as fb.resnet.torch) or
+            on ``"both"`` sides (as akamaster/pytorch_resnet_cifar10, whose checkpoints need it).
+        weights: a checkpoint to load (``create_model(name, weights=PATH)``).
         num_classes: outputs (default 10).
     """
     return _cifar_net(depth, True, **kwargs)

@@ -21,11 +21,11 @@ def check_imagenet_depth(depth: int) -> None:
 
 
 def _imagenet_net(depth: int, residual: bool, shortcut: str = "B", stride_in_1x1: bool = True,
-                  num_classes: int = 1000) -> ResNet:
+                  pad: str = "after", num_classes: int = 1000) -> ResNet:
     check_imagenet_depth(depth)
     block, layers = STAGES[depth]
     return ResNet(block, layers, [64, 128, 256, 512], residual=residual, shortcut=shortcut,
-                  stride_in_1x1=stride_in_1x1, num_classes=num_classes)
+                  stride_in_1x1=stride_in_1x1, pad=pad, num_classes=num_classes)
 
 
 _FAMILY = dict(dataset="imagenet", paper_depths=tuple(STAGES), input_size=(3, 224, 224),
@@ -41,6 +41,8 @@ def resnet(depth: int, **kwargs) -> ResNet:
             nets), ``"A"`` (zero-padding, as Table 2 / Fig. 4) or ``"C"``.
         stride_in_1x1: bottleneck stride in the first 1x1 conv as the paper (default); ``False``
             is torchvision's "V1.5" placement in the 3x3 conv.
+        pad: where option A puts its zero channels, ``"after"`` (default) or ``"both"``.
+        weights: a checkpoint to load, e.g. a torchvision state dict.
         num_classes: outputs (default 1000).
     """
     return _imagenet_net(depth, True, **kwargs)

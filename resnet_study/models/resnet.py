@@ -15,6 +15,7 @@ from torch import Tensor, nn
 import torch.nn.functional as F
 
 SHORTCUTS = ("A", "B", "C")
+PADS = ("after", "both")
 
 
 def conv3x3(in_planes: int, out_planes: int, stride: int = 1) -> nn.Conv2d:
@@ -26,32 +27,40 @@ def conv1x1(in_planes: int, out_planes: int, stride: int = 1) -> nn.Conv2d:
 
 
 class ZeroPadShortcut(nn.Module):
-    """Option A (section 3.3): identity with stride-``stride`` subsampling, new channels zero."""
+    """Option A (section 3.3): identity with stride-``stride`` subsampling, new channels zero.
 
-    def __init__(self, extra_channels: int, stride: int) -> None:
+    ``pad="after"`` appends the zero channels (fb.resnet.torch); ``"both"`` puts half before and
+    half after the input's channels (akamaster/pytorch_resnet_cifar10).
+    """
+
+    def __init__(self, extra_channels: int, stride: int, pad: str = "after") -> None:
         super().__init__()
         self.extra_channels = extra_channels
         self.stride = stride
+        self.pad = pad
 
     def forward(self, x: Tensor) -> Tensor:
         x = x[:, :, :: self.stride, :: self.stride]
-        return F.pad(x, (0, 0, 0, 0, 0, self.extra_channels))
+        # Section 3.3 (A) says only "extra zero entries padded"; where they go is a convention.
+        before = self.extra_channels // 2 if self.pad == "both" else 0
+        return F.pad(x, (0, 0, 0, 0, before, self.extra_channels - before))
 
     def extra_repr(self) -> str:
-        return f"extra_channels={self.extra_channels}, stride={self.stride}"
+        return f"extra_channels={self.extra_channels}, stride={self.stride}, pad={self.pad!r}"
 
 
-def make_shortcut(option: str, in_planes: int, out_planes: int, stride: int) -> nn.Module | None:
+def make_shortcut(option: str, in_planes: int, out_planes: int, stride: int,
+                  pad: str = "after") -> nn.Module | None:
     """The shortcut of one residual block; ``None`` is the parameter-free identity.
 
-    Options as section 3.3 / Table 3: A zero-pads where the shape changes, B projects
-    (1x1 conv + BN) only there, C projects on every shortcut.
+    Options as section 3.3 / Table 3: A zero-pads where the shape changes (``pad`` says where
+    the zero channels go), B projects (1x1 conv + BN) only there, C projects on every shortcut.
     """
     if option not in SHORTCUTS:
         raise ValueError(f"shortcut must be one of {', '.join(SHORTCUTS)}; got {option!r}")
     changes_shape = stride != 1 or in_planes != out_planes
     if option == "A":
-        return ZeroPadShortcut(out_planes - in_planes, stride) if changes_shape else None
+        return ZeroPadShortcut(out_planes - in_planes, stride, pad) if changes_shape else None
     if option == "B" and not changes_shape:
         return None
     return nn.Sequential(conv1x1(in_planes, out_planes, stride), nn.BatchNorm2d(out_planes))
@@ -63,7 +72,7 @@ class BasicBlock(nn.Module):
     expansion = 1
 
     def __init__(self, in_planes: int, planes: int, stride: int = 1, residual: bool = True,
-                 shortcut: str = "B", stride_in_1x1: bool = True) -> None:
+                 shortcut: str = "B", stride_in_1x1: bool = True, pad: str = "after") -> None:
         super().__init__()
         self.conv1 = conv3x3(in_planes, planes, stride)
         self.bn1 = nn.BatchNorm2d(planes)
@@ -71,7 +80,7 @@ class BasicBlock(nn.Module):
         self.conv2 = conv3x3(planes, planes)
         self.bn2 = nn.BatchNorm2d(planes)
         self.residual = residual
-        self.downsample = make_shortcut(shortcut, in_planes, planes, stride) if residual else None
+        self.downsample = make_shortcut(shortcut, in_planes, planes, stride, pad) if residual else None
 
     def forward(self, x: Tensor) -> Tensor:
         out = self.relu(self.bn1(self.conv1(x)))
@@ -89,7 +98,7 @@ class Bottleneck(nn.Module):
     expansion = 4
 
     def __init__(self, in_planes: int, planes: int, stride: int = 1, residual: bool = True,
-                 shortcut: str = "B", stride_in_1x1: bool = True) -> None:
+                 shortcut: str = "B", stride_in_1x1: bool = True, pad: str = "after") -> None:
         super().__init__()
         out_planes = planes * self.expansion
         stride_1x1, stride_3x3 = (stride, 1) if stride_in_1x1 else (1, stride)
@@ -101,7 +110,7 @@ class Bottleneck(nn.Module):
         self.bn3 = nn.BatchNorm2d(out_planes)
         self.relu = nn.ReLU(inplace=True)
         self.residual = residual
-        self.downsample = make_shortcut(shortcut, in_planes, out_planes, stride) if residual else None
+        self.downsample = make_shortcut(shortcut, in_planes, out_planes, stride, pad) if residual else None
 
     def forward(self, x: Tensor) -> Tensor:
         out = self.relu(self.bn1(self.conv1(x)))
@@ -124,6 +133,7 @@ class ResNet(nn.Module):
         widths: filters per stage (before the block's expansion).
         residual: ``False`` builds the plain twin.
         shortcut: ``"A"``, ``"B"`` or ``"C"`` (section 3.3).
+        pad: where option A puts its zero channels, ``"after"`` or ``"both"``.
         stem_width, stem_kernel, stem_stride, stem_pool: the first layer.
         stride_in_1x1: where a bottleneck strides (paper: ``True``).
         num_classes: outputs of the classifier.
@@ -132,13 +142,17 @@ class ResNet(nn.Module):
     def __init__(self, block: type[BasicBlock] | type[Bottleneck], layers: Sequence[int],
                  widths: Sequence[int], *, residual: bool = True, shortcut: str = "B",
                  stem_width: int = 64, stem_kernel: int = 7, stem_stride: int = 2,
-                 stem_pool: bool = True, stride_in_1x1: bool = True, num_classes: int = 1000) -> None:
+                 stem_pool: bool = True, stride_in_1x1: bool = True, pad: str = "after",
+                 num_classes: int = 1000) -> None:
         super().__init__()
         init_seed = int(torch.randint(2**62, (), device="cpu"))  # drawn before any layer exists
         if shortcut not in SHORTCUTS:
             raise ValueError(f"shortcut must be one of {', '.join(SHORTCUTS)}; got {shortcut!r}")
+        if pad not in PADS:
+            raise ValueError(f"pad must be one of {', '.join(PADS)}; got {pad!r}")
         self.residual = residual
         self.shortcut = shortcut
+        self.pad = pad
         self.conv1 = nn.Conv2d(3, stem_width, kernel_size=stem_kernel, stride=stem_stride,
                                padding=stem_kernel // 2, bias=False)
         self.bn1 = nn.BatchNorm2d(stem_width)
@@ -150,7 +164,7 @@ class ResNet(nn.Module):
             stage = []
             for j in range(blocks):
                 stage.append(block(in_planes, width, stride if j == 0 else 1, residual=residual,
-                                   shortcut=shortcut, stride_in_1x1=stride_in_1x1))
+                                   shortcut=shortcut, stride_in_1x1=stride_in_1x1, pad=pad))
                 in_planes = width * block.expansion
             self.add_module(f"layer{i + 1}", nn.Sequential(*stage))
         self.num_stages = len(layers)

@@ -1,0 +1,118 @@
+"""``resnet-study evaluate``: test error and layer responses (Fig. 7) of a trained checkpoint.
+
+Any checkpoint ``create_model(name, weights=...)`` reads: akamaster's published ``.th`` files,
+torchvision state dicts, our ``checkpoint.pt``. Writes ``evaluation.json`` and ``responses.csv``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import time
+import warnings
+from pathlib import Path
+
+import torch
+
+from .analysis import layer_responses
+from .data import NORMALIZATIONS, DeviceLoader, load_cifar10, normalization
+from .errors import StudyError
+from .io import check_writable, git_commit, write_csv, write_json
+from .models import create_model, model_info, read_checkpoint
+from .models.weights import AKAMASTER
+
+
+def sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()  # hashlib.file_digest needs Python 3.11; we support 3.10
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@torch.no_grad()
+def evaluate(model_name: str, weights: str | Path, data_dir: str | Path, out: str | Path | None = None, *,
+             normalize: str | None = None, device: str = "auto", batch_size: int = 500) -> dict:
+    """Error of ``weights`` in ``model_name`` on the folder's test batch (else its holdout), and
+    the std of every 3x3 layer's response on the same images; both written under ``out``."""
+    from .engine import resolve_device
+
+    if model_info(model_name).family != "cifar":
+        raise StudyError(f"evaluate takes CIFAR nets (cifar_resnet<D>, cifar_plain<D>); got {model_name}")
+    checkpoint = read_checkpoint(weights)
+    model = create_model(model_name, weights=checkpoint)
+    digest = sha256(checkpoint.path)
+    out = Path(out) if out is not None else Path("evaluations") / f"{model_name}-{digest[:8]}"
+    check_writable(out)
+    normalize = normalize or checkpoint.normalize
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a subset is stated below, beside the error
+        data = load_cifar10(data_dir, holdout=checkpoint.holdout, allow_download=False)
+    split_name, split = data.eval_split
+    mean, std = normalization(normalize, data.train)
+    dev = resolve_device(device)
+    loader = DeviceLoader(split, mean, std, batch_size, device=dev, augment=False)
+    model = model.to(dev).eval()
+    # One pass: the forward passes that measure the responses also give the predictions.
+    predictions = []
+    handle = model.register_forward_hook(lambda module, inputs, output: predictions.append(output.argmax(1)))
+    try:
+        responses = layer_responses(model, (x for x, _ in loader.eval_batches(batch_size)))
+    finally:
+        handle.remove()
+    error = (torch.cat(predictions) != loader.labels).double().mean().item()
+    result = {
+        "model": model_name,
+        "weights": str(checkpoint.path.resolve()),
+        "weights_sha256": digest,
+        "source": checkpoint.source,
+        "normalize": normalize,
+        "data": data.path,
+        "split": split_name,
+        "images": len(split),
+        "error": error,
+        "best_prec1": checkpoint.best_prec1,
+        "device": str(dev),
+        "torch_version": torch.__version__,
+        "commit": git_commit(),
+        "evaluated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    write_csv(out / "responses.csv", responses)
+    write_json(out / "evaluation.json", result)
+    return dict(result, out=str(out))
+
+
+def describe(result: dict) -> str:
+    """The command's report: the error, what it was measured on, and the checkpoint's own claim."""
+    on = ("the official test batch" if result["split"] == "test" else
+          "a holdout of the training images (the folder has no test_batch)")
+    line = (f"{result['model']} with {Path(result['weights']).name}: {100 * result['error']:.2f}% error on {on}, "
+            f"{result['images']:,} images, {result['normalize']} normalisation")
+    if result["split"] != "test" and result["source"] == AKAMASTER:
+        line += "\nnote: akamaster's nets trained on all 50,000 training images, so this holdout is not a test set"
+    if result["best_prec1"] is not None:
+        line += f"\nthe checkpoint states best_prec1 {result['best_prec1']:.2f} ({100 - result['best_prec1']:.2f}% error)"
+    return line
+
+
+def _evaluate_command(args: argparse.Namespace) -> None:
+    result = evaluate(args.model, args.weights, args.data_dir, args.out, normalize=args.normalize,
+                      device=args.device)
+    print(describe(result))
+    print(f"written: {Path(result['out']) / 'evaluation.json'}, {Path(result['out']) / 'responses.csv'}")
+
+
+def add_evaluate_parser(sub) -> None:
+    parser = sub.add_parser("evaluate", help="test error and layer responses (Fig. 7) of a trained checkpoint")
+    parser.add_argument("--model", required=True, help="e.g. cifar_resnet56")
+    parser.add_argument("--weights", required=True,
+                        help="akamaster .th file, torchvision state dict or a run's checkpoint.pt")
+    parser.add_argument("--data-dir", required=True, help="folder holding cifar-10-batches-py/")
+    parser.add_argument("--out", help="folder for evaluation.json and responses.csv "
+                                      "(default: evaluations/<model>-<sha256 prefix>)")
+    parser.add_argument("--normalize", choices=NORMALIZATIONS,
+                        help="input normalisation (default: the checkpoint's own: imagenet for akamaster's, "
+                             "its config.json's for ours)")
+    parser.add_argument("--device", default="auto")
+    parser.set_defaults(func=_evaluate_command)

@@ -17,7 +17,7 @@ IMAGENET_PRESET ?= imagenet_subset
 IMAGENET_OUT    ?= runs/imagenet-$(IMAGENET_PRESET)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test test-all cifar-sweep cifar-quick cifar-study imagenet-sweep imagenet-study models figures slides clean
+.PHONY: help setup test test-all cifar-sweep cifar-quick cifar-study imagenet-sweep imagenet-study models notebooks figures slides clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -59,10 +59,13 @@ imagenet-sweep: $(STAMP) ## Plain/ResNet 18 and 34 on an ImageFolder subset (DAT
 		--data-dir $(IMAGENET_DIR) --out $(IMAGENET_OUT) $(if $(WORKERS),--workers $(WORKERS))
 
 NOTEBOOKS := fig1_cifar_20_56 fig6_cifar_sweep fig7_layer_responses table6 gradient_flow fig4_imagenet_18_34
-CIFAR_RESULTS    ?= results/cifar_quick
-IMAGENET_RESULTS ?= results/imagenette_quick
+CIFAR_RESULTS    ?= results/cifar_study
+IMAGENET_RESULTS ?= results/imagenette_study
 FIGURES          ?= results/figures
 PUBLISHED        ?=
+
+notebooks: $(STAMP) ## Open the notebooks in JupyterLab (figures show inline; they read results/ tables)
+	$(BIN)/jupyter lab notebooks/
 
 figures: $(STAMP) ## Execute the notebooks headlessly into $(FIGURES)/*.png|pdf (CIFAR_RESULTS= IMAGENET_RESULTS= PUBLISHED=)
 	@mkdir -p build/notebooks

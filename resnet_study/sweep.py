@@ -60,6 +60,20 @@ class Sweep:
     def run_dir(self, model: str, seed: int) -> Path:
         return Path(self.out) / "runs" / f"{model}-s{seed}"
 
+    def check_data(self) -> None:
+        """Load (or download, once) the sweep's data: bad data stops here, before anything is written."""
+        import warnings
+
+        from .data import image_folder_splits, load_cifar10
+
+        cfg = self.config(*self.runs()[0])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # each run states its own subset warning
+            if cfg.dataset == "cifar10":
+                load_cifar10(cfg.data_dir, holdout=cfg.holdout, allow_download=cfg.download)
+            else:
+                image_folder_splits(cfg.data_dir, cfg.image_size, classes=cfg.classes)
+
     def validate(self) -> "Sweep":
         if not isinstance(self.models, list) or not all(isinstance(m, str) for m in self.models):
             raise StudyError(f"models must be a list of model names, e.g. [cifar_plain20, cifar_resnet20]; "
@@ -383,6 +397,7 @@ def _sweep_command(args: argparse.Namespace) -> int:
     if sweep.out is None:
         raise StudyError("give --out (the sweep folder)")
     sweep.validate()
+    sweep.check_data()  # a missing data set is one sentence for the sweep, not a failure per run
     if args.launcher == "local":
         run_local(sweep, args.workers, args.runs_per_gpu)
     else:

@@ -253,3 +253,24 @@ def test_lr_reaches_the_step_after_a_milestone(cifar_dir, tmp_path):
 def test_gpu_run_learns_with_bf16_and_channels_last(cifar_dir, tmp_path):
     summary = train(small(cifar_dir, device="cuda", iterations=60, milestones=(40, 50)), tmp_path, **QUIET)
     assert summary["status"] == "done" and summary["final_test_error"] < 0.5
+
+
+def test_precision_is_bf16_only_where_the_cpu_has_it(monkeypatch):
+    import torch
+
+    from resnet_study import engine
+
+    monkeypatch.setattr(engine, "cpu_has_native_bf16", lambda: True)
+    assert engine.precision(torch.device("cpu"), amp=True) == "bf16"
+    assert engine.precision(torch.device("cpu"), amp=False) == "fp32"
+    monkeypatch.setattr(engine, "cpu_has_native_bf16", lambda: False)
+    assert engine.precision(torch.device("cpu"), amp=True) == "fp32"  # emulated bf16 is slower than fp32
+    assert engine.precision(torch.device("cuda"), amp=True) == "bf16"
+
+
+def test_study_presets_fit_the_shared_data_sets():
+    cifar = make_config("study").resolved(4_653)  # the CIFAR-10 subset less its 10% holdout
+    assert (cifar.iterations, cifar.milestones, cifar.batch_size) == (2_908, (1_454, 2_181), 64)
+    imagenette = make_config("imagenet_study").resolved(9_469)
+    assert (imagenette.iterations, imagenette.milestones, imagenette.image_size) == (1_184, (592, 888), 64)
+    assert imagenette.cache and imagenette.dataset == "imagefolder"

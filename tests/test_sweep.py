@@ -195,3 +195,12 @@ def test_a_worker_waits_for_runs_its_peers_hold(tmp_path, monkeypatch):
     assert sweep_module.work(sweep, log=lambda *_: None) == 0
     assert time.time() - start >= 0.9 and run_status(sweep, "cifar_plain8", 0) == "done"
     thread.join()
+
+
+def test_missing_data_stops_the_sweep_in_one_sentence(tmp_path, capsys):
+    out = tmp_path / "sweep"
+    code = main(["sweep", "--models", "cifar_resnet8", "--data-dir", str(tmp_path / "nothing"), "--no-download",
+                 "--out", str(out)])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1 and "DATA_DIR=" in err
+    assert not out.exists()  # nothing half-made for the next try

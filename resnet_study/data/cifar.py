@@ -101,7 +101,8 @@ def download(data_dir: str | Path) -> None:
     except Exception as err:  # URLError, socket errors, bad archives: all mean "could not download"
         raise StudyError(
             f"CIFAR-10 is not in {Path(data_dir) / FOLDER} and could not be downloaded ({type(err).__name__}); "
-            f"download it on a connected machine or pass --data-dir pointing at a folder holding {FOLDER}/"
+            f"download it on a connected machine or pass --data-dir (make: DATA_DIR=) pointing at a folder "
+            f"holding {FOLDER}/"
         ) from None
 
 
@@ -117,7 +118,7 @@ def load_cifar10(data_dir: str | Path, *, holdout: int = 0, allow_download: bool
     if not any((folder / name).exists() for name in TRAIN_BATCHES):
         if not allow_download:
             raise StudyError(f"no CIFAR-10 training batches in {folder}; rerun without --no-download to fetch "
-                             f"them there, or pass --data-dir pointing at a folder holding {FOLDER}/")
+                             f"them there, or pass --data-dir (make: DATA_DIR=) pointing at a folder holding {FOLDER}/")
         download(folder.parent)
     parts = [_read_batch(folder / name) for name in TRAIN_BATCHES if (folder / name).exists()]
     train = Split(np.concatenate([p.images for p in parts]), np.concatenate([p.labels for p in parts]))

@@ -29,7 +29,7 @@ class Finding:
         return {True: "agrees", False: "differs", None: "not measured"}[self.agrees]
 
 
-def _label(model: str) -> str:
+def label(model: str) -> str:
     kind, depth = model.rsplit("_", 1)[-1].rstrip("0123456789"), "".join(c for c in model if c.isdigit())
     return f"{'ResNet' if kind == 'resnet' else 'plain'}-{depth}"
 
@@ -74,25 +74,25 @@ def _order_finding(runs: pd.DataFrame, models: list[str], column: str, claim: st
     present = [m for m in models if m in finals.index]
     what = "training" if column == "final_train_error" else _eval_name(runs)
     if len(present) < 2:
-        return Finding(claim, f"needs at least two of {', '.join(map(_label, models))}", None)
+        return Finding(claim, f"needs at least two of {', '.join(map(label, models))}", None)
     values = [finals.loc[m, column] for m in present]
     steps = [b > a if rising else b < a for a, b in zip(values, values[1:])]
-    ours = f"final {what} error " + " → ".join(f"{_label(m)} {_pct(v)}" for m, v in zip(present, values))
+    ours = f"final {what} error " + " → ".join(f"{label(m)} {_pct(v)}" for m, v in zip(present, values))
     agrees = all(steps)
     if not agrees:
-        broken = [f"{_label(present[i])} → {_label(present[i + 1])}" for i, ok in enumerate(steps) if not ok]
+        broken = [f"{label(present[i])} → {label(present[i + 1])}" for i, ok in enumerate(steps) if not ok]
         ours += f" (not {'higher' if rising else 'lower'} at {', '.join(broken)})"
     return Finding(claim, ours, agrees, "" if agrees else why)
 
 
-def _why(runs: pd.DataFrame, paper: str) -> str:
+def why_they_differ(runs: pd.DataFrame, paper: str) -> str:
     return f"ours: {describe_runs(runs)}; {paper}"
 
 
 def degradation(runs: pd.DataFrame, plain: list[str], residual: list[str], *, paper: str = PAPER_CIFAR,
                 where: str = "Fig. 6") -> list[Finding]:
     """Deeper plain nets train worse; deeper ResNets do better; shortcuts help at equal depth."""
-    why = _why(runs, paper)
+    why = why_they_differ(runs, paper)
     findings = [
         _order_finding(runs, plain, "final_train_error", f"{where}: deeper plain nets have higher training error "
                        "(the degradation problem, section 4.2).", rising=True, why=why),
@@ -105,7 +105,7 @@ def degradation(runs: pd.DataFrame, plain: list[str], residual: list[str], *, pa
     pairs = [(p, r) for p, r in zip(plain, residual) if p in finals.index and r in finals.index]
     if pairs:
         better = [finals.loc[r, "final_train_error"] < finals.loc[p, "final_train_error"] for p, r in pairs]
-        ours = "; ".join(f"{_label(r)} {_pct(finals.loc[r, 'final_train_error'])} vs {_label(p)} "
+        ours = "; ".join(f"{label(r)} {_pct(finals.loc[r, 'final_train_error'])} vs {label(p)} "
                          f"{_pct(finals.loc[p, 'final_train_error'])}" for p, r in pairs)
         findings.append(Finding(f"{where}: at equal depth the ResNet trains to lower error than the plain net.",
                                 f"final training error {ours}", all(better), "" if all(better) else why))
@@ -129,12 +129,12 @@ def fig1(runs: pd.DataFrame, curves: pd.DataFrame) -> list[Finding]:
             f"{test_above:.0%} in {_eval_name(runs)} error; at the end {_pct(100 * last.train_error_deep)} vs "
             f"{_pct(100 * last.train_error_shallow)} training error")
     agrees = above >= 0.9 and last.train_error_deep > last.train_error_shallow
-    return [Finding(claim, ours, agrees, "" if agrees else _why(runs, PAPER_CIFAR))]
+    return [Finding(claim, ours, agrees, "" if agrees else why_they_differ(runs, PAPER_CIFAR))]
 
 
 def fig4(runs: pd.DataFrame) -> list[Finding]:
     """Fig. 4 / Table 2 on an ImageNet subset."""
-    why = _why(runs, PAPER_IMAGENET)
+    why = why_they_differ(runs, PAPER_IMAGENET)
     paper = TABLE2.set_index("model").paper_top1_error
     findings = [
         _order_finding(runs, ["plain18", "plain34"], "final_train_error",
@@ -154,7 +154,7 @@ def fig4(runs: pd.DataFrame) -> list[Finding]:
 
 def fig7(responses: pd.DataFrame, runs: pd.DataFrame) -> list[Finding]:
     """Fig. 7: ResNets respond less than plain nets; deeper ResNets less still."""
-    why = _why(runs, PAPER_CIFAR)
+    why = why_they_differ(runs, PAPER_CIFAR)
     std = responses.groupby(["model", "layer"])["std"].mean()
     models = set(std.index.get_level_values(0))
     findings = []
@@ -163,7 +163,7 @@ def fig7(responses: pd.DataFrame, runs: pd.DataFrame) -> list[Finding]:
     pairs = [(p, r) for p, r in pairs if p in models and r in models]
     if pairs:
         shares = {r: (std.loc[r] < std.loc[p]).mean() for p, r in pairs}
-        ours = "; ".join(f"{_label(r)} below {_label(p)} on {shares[r]:.0%} of layers" for p, r in pairs)
+        ours = "; ".join(f"{label(r)} below {label(p)} on {shares[r]:.0%} of layers" for p, r in pairs)
         agrees = all(s > 0.5 for s in shares.values())
         findings.append(Finding(claim, ours, agrees, "" if agrees else why))
     else:
@@ -172,7 +172,7 @@ def fig7(responses: pd.DataFrame, runs: pd.DataFrame) -> list[Finding]:
     residual = [r for r in ("cifar_resnet20", "cifar_resnet56", "cifar_resnet110") if r in models]
     if len(residual) >= 2:
         means = [std.loc[r].mean() for r in residual]
-        ours = "mean std " + " → ".join(f"{_label(r)} {m:.2f}" for r, m in zip(residual, means))
+        ours = "mean std " + " → ".join(f"{label(r)} {m:.2f}" for r, m in zip(residual, means))
         agrees = all(b < a for a, b in zip(means, means[1:]))
         findings.append(Finding(claim, ours, agrees, "" if agrees else why))
     else:
@@ -190,10 +190,10 @@ def gradient_flow(gradients: pd.DataFrame, runs: pd.DataFrame) -> list[Finding]:
     deep = gradients[gradients.model == plain[-1]]
     last = deep[deep.iteration == deep.iteration.max()].groupby("layer")["grad_norm"].mean()
     ratio = last.iloc[0] / last.iloc[-1]  # input-side layer over output-side layer
-    ours = (f"{_label(plain[-1])} at iteration {int(deep.iteration.max()):,}: the first layer's gradient norm is "
+    ours = (f"{label(plain[-1])} at iteration {int(deep.iteration.max()):,}: the first layer's gradient norm is "
             f"{ratio:.3g}x the last layer's (smallest {last.min():.2g}, largest {last.max():.2g})")
     agrees = ratio >= 0.01  # vanishing would mean the input side gets orders of magnitude less
-    return [Finding(claim, ours, agrees, "" if agrees else _why(runs, PAPER_CIFAR))]
+    return [Finding(claim, ours, agrees, "" if agrees else why_they_differ(runs, PAPER_CIFAR))]
 
 
 def table6(runs: pd.DataFrame) -> list[Finding]:
@@ -201,16 +201,16 @@ def table6(runs: pd.DataFrame) -> list[Finding]:
     finals = _finals(runs)
     paper = TABLE6.set_index("model").paper_error
     present = [m for m in paper.index if m in finals.index]
-    claim = "Table 6: " + ", ".join(f"{_label(m)} {paper[m]}%" for m in paper.index) + " test error."
+    claim = "Table 6: " + ", ".join(f"{label(m)} {paper[m]}%" for m in paper.index) + " test error."
     if not present:
         return [Finding(claim, "needs ResNet runs", None)]
     gaps = [finals.loc[m, "final_test_error"] - paper[m] for m in present]
-    ours = (f"{_eval_name(runs)} error " + ", ".join(f"{_label(m)} {_pct(finals.loc[m, 'final_test_error'])}"
+    ours = (f"{_eval_name(runs)} error " + ", ".join(f"{label(m)} {_pct(finals.loc[m, 'final_test_error'])}"
                                                     for m in present))
     agrees = all(abs(g) <= 1.0 for g in gaps)
     if not agrees:
         ours += f" ({min(gaps):+.1f} to {max(gaps):+.1f} points from the paper)"
-    return [Finding(claim, ours, agrees, "" if agrees else _why(runs, PAPER_CIFAR))]
+    return [Finding(claim, ours, agrees, "" if agrees else why_they_differ(runs, PAPER_CIFAR))]
 
 
 def as_table(findings: list[Finding]) -> pd.DataFrame:

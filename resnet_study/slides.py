@@ -65,7 +65,7 @@ def _figure_slide(title: str, image: Path, found: list[findings.Finding], note: 
         _text(fig, 0.52, 0.47, lines[half:])
     else:
         _text(fig, 0.53, 0.86, lines)
-    fig.text(0.04, 0.02, note, fontsize=TEXT, color="0.3")
+    fig.text(0.04, 0.015, "\n".join(textwrap.wrap(note, 150)), fontsize=TEXT - 2, color="0.3", va="bottom")
     return fig
 
 
@@ -111,7 +111,7 @@ def _tables_slide(runs: pd.DataFrame | None, imagenet_runs: pd.DataFrame | None)
         on = findings.describe_runs(frame) if frame is not None else "not run"
         for model, value in zip(paper.model, paper.paper):
             if model in ours or what == "Table 2":
-                rows.append([what, findings._label(model) if "cifar" in model else model.replace("plain", "plain-")
+                rows.append([what, findings.label(model) if "cifar" in model else model.replace("plain", "plain-")
                              .replace("resnet", "ResNet-"), f"{value:.2f}",
                              f"{100 * ours[model]:.1f}" if model in ours else "-", on])
     table = fig.add_axes([0.04, 0.12, 0.92, 0.72])
@@ -169,8 +169,9 @@ def build(figures: Path, cifar: Path, imagenet: Path, out: Path) -> int:
 
     slides.append(_bullets("Takeaways and caveats", [
         "Our runs show:", *items(held, "+"), "Our runs do not show (yet):", *items(missed, "-"),
-        f"Caveats: {findings.describe_runs(runs) if runs is not None else 'no CIFAR runs'}; one seed;",
-        "the paper trains 10x the data for 4x the epochs. Redraw from your runs: make figures slides.",
+        *textwrap.wrap("Caveats: " + ("; ".join([f"{runs.seed.nunique()} seed(s)", findings.why_they_differ(runs, findings.PAPER_CIFAR)])
+                                      if runs is not None else "no CIFAR runs") + ".", 75),
+        "Redraw from your own runs: make figures slides.",
     ]))
     out.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(out) as tmp, PdfPages(tmp, metadata={"CreationDate": None}) as pdf:

@@ -204,3 +204,16 @@ def test_missing_data_stops_the_sweep_in_one_sentence(tmp_path, capsys):
     err = capsys.readouterr().err.strip()
     assert code == 2 and len(err.splitlines()) == 1 and "DATA_DIR=" in err
     assert not out.exists()  # nothing half-made for the next try
+
+
+def test_paper_preset_on_a_cpu_says_how_long_it_would_take(cifar_dir, tmp_path):
+    from resnet_study.sweep import cpu_estimate
+
+    sweep = Sweep(out=str(tmp_path), models=["cifar_resnet8", "cifar_plain14"], overrides={"data_dir": str(cifar_dir),
+                                                                                           "device": "cpu"})
+    sentence = cpu_estimate(sweep)  # the paper's 64k iterations
+    assert "no GPU" in sentence and "cifar_plain14" in sentence and "hours" in sentence and "make cifar-study" in sentence
+    assert cpu_estimate(Sweep(out=str(tmp_path), models=["cifar_resnet8"], preset="quick",
+                              overrides={"data_dir": str(cifar_dir)})) is None
+    assert cpu_estimate(Sweep(out=str(tmp_path), models=["cifar_resnet8"], overrides={"data_dir": str(cifar_dir),
+                                                                                      "iterations": 100})) is None

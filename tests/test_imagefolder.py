@@ -74,8 +74,9 @@ def test_imagefolder_run_learns(image_dir, tmp_path):
     summary = train(small(image_dir, iterations=24, milestones=(18,)), tmp_path, **QUIET)
     curves = pd.read_csv(tmp_path / "curves.csv")
     assert summary["status"] == "done" and curves.iteration.tolist() == list(range(3, 27, 3))
-    assert curves.train_error.iloc[-2:].mean() < curves.train_error.iloc[0]
-    assert summary["final_test_error"] < 0.5  # chance is 2/3
+    # Learning, with a margin on any CPU: the held-out error of 24 images after 24 steps sits at the
+    # edge of chance (2/3) and moved with another CPU's numerics, the training loss does not.
+    assert curves.train_loss.iloc[-2:].mean() < curves.train_loss.iloc[0] / 4
     config = json.loads((tmp_path / "config.json").read_text())
     assert config["dataset"]["classes"] == 3 and config["dataset"]["name"].endswith("(ImageFolder)")
 

@@ -71,12 +71,13 @@ def test_damaged_cifar_batch(tmp_path, capsys, damage):
     assert not (tmp_path / "out").exists()
 
 
-def test_corrupt_jpeg_names_the_file(tmp_path, capsys):
+@pytest.mark.parametrize("preset", ["imagenet_quick", "imagenet_study"])  # decoded per batch, decoded once
+def test_corrupt_jpeg_names_the_file(preset, tmp_path, capsys):
     data = make_image_folder(tmp_path / "data", per_class=4, val_per_class=2, size=32)
     jpeg = sorted((data / "train").rglob("*.JPEG"))[5]
     jpeg.write_bytes(jpeg.read_bytes()[:300])
     out = tmp_path / "out"
-    one_sentence(capsys, ["train", "--preset", "imagenet_quick", "--model", "resnet18", "--data-dir", str(data),
+    one_sentence(capsys, ["train", "--preset", preset, "--model", "resnet18", "--data-dir", str(data),
                           "--out", str(out), "--device", "cpu", "--iterations", "2", "--batch-size", "12",
                           "--image-size", "32", "--workers-per-run", "1"], jpeg, "not a readable image")
     assert not (out / "summary.json").exists()

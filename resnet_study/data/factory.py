@@ -51,8 +51,8 @@ def cached_folder_loaders(train, val, cfg, device: torch.device, rank: int, worl
     """Train and val loaders over images decoded once: training images at the largest scale
     of the augmentation, val images as the evaluation transform makes them (resize, centre crop)."""
     low, high = scale_range(cfg.image_size)
-    train_split = decode(train.samples, high, workers=cfg.workers, desc="decoding train")
-    val_split = decode(val.samples, low, cfg.image_size, workers=cfg.workers, desc="decoding val")
+    train_split = decode(train, high, workers=cfg.workers, desc="decoding train")
+    val_split = decode(val, low, cfg.image_size, workers=cfg.workers, desc="decoding val")
     mean, std = normalization("imagenet", train_split)  # as the DataLoader path (section 3.4)
     common = dict(device=device, seed=cfg.seed, channels_last=cfg.channels_last, rank=rank, world=world)
     return (ScaleAugmentLoader(train_split, mean, std, cfg.batch_size, size=cfg.image_size,
@@ -61,7 +61,6 @@ def cached_folder_loaders(train, val, cfg, device: torch.device, rank: int, worl
 
 
 def make_loaders(cfg, device: torch.device, rank: int = 0, world: int = 1) -> Loaders:
-    channels_last = cfg.channels_last
     if cfg.dataset == "imagefolder":
         train, val = image_folder_splits(cfg.data_dir, cfg.image_size, classes=cfg.classes, color=cfg.color_augment)
         description = {"name": f"{Path(cfg.data_dir).resolve().name} (ImageFolder)", "path": str(cfg.data_dir),
@@ -73,7 +72,7 @@ def make_loaders(cfg, device: torch.device, rank: int = 0, world: int = 1) -> Lo
             return Loaders(*cached_folder_loaders(train, val, cfg, device, rank, world), None, len(train),
                            description, [], fingerprint)
         common = dict(device=device, seed=cfg.seed, workers=cfg.workers, rank=rank, world=world,
-                      channels_last=channels_last)
+                      channels_last=cfg.channels_last)
         return Loaders(FolderLoader(train, cfg.batch_size, **common), FolderLoader(val, 250, **common), None,
                        len(train), description, [], fingerprint)
     with warnings.catch_warnings(record=True) as caught:
@@ -81,7 +80,7 @@ def make_loaders(cfg, device: torch.device, rank: int = 0, world: int = 1) -> Lo
         data = load_cifar10(cfg.data_dir, holdout=cfg.holdout, allow_download=cfg.download)
     notes = [str(w.message) for w in caught if "md5" in str(w.message)]
     mean, std = normalization(cfg.normalize, data.train)
-    common = dict(mean=mean, std=std, device=device, seed=cfg.seed, channels_last=channels_last, rank=rank,
+    common = dict(mean=mean, std=std, device=device, seed=cfg.seed, channels_last=cfg.channels_last, rank=rank,
                   world=world)
     _, eval_split = data.eval_split
     val = (DeviceLoader(data.holdout, batch_size=1000, augment=False, **common)

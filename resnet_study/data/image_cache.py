@@ -12,41 +12,26 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader
 from torchvision import transforms as T
 from tqdm.auto import tqdm
 
 from .cifar import Split
+from .folder_loader import worker_sentences
 from .imagefolder import EIGVAL, EIGVEC, scale_range
 from .loader import DeviceLoader
 
 
-class _Decoded(Dataset):
-    """(uint8 CHW tensor, label) of each sample, through ``transform``."""
-
-    def __init__(self, samples, transform) -> None:
-        self.samples, self.transform = samples, transform
-
-    def __len__(self) -> int:
-        return len(self.samples)
-
-    def __getitem__(self, index: int):
-        from torchvision.datasets.folder import default_loader
-
-        path, label = self.samples[index]
-        return self.transform(default_loader(path)), label
-
-
-def decode(samples: list[tuple[str, int]], side: int, crop: int | None = None, workers: int = 2,
-           desc: str = "decoding") -> Split:
-    """Every image resized (shorter side ``side``) and centre-cropped to ``crop`` (default
-    ``side``), as one uint8 array (N, 3, crop, crop)."""
+def decode(dataset, side: int, crop: int | None = None, workers: int = 2, desc: str = "decoding") -> Split:
+    """Every image of an ``image_folder_splits`` dataset resized (shorter side ``side``) and
+    centre-cropped to ``crop`` (default ``side``), as one uint8 array (N, 3, crop, crop)."""
     transform = T.Compose([T.Resize(side), T.CenterCrop(crop or side), T.PILToTensor()])
-    loader = DataLoader(_Decoded(samples, transform), batch_size=256, num_workers=workers)
+    loader = DataLoader(dataset.with_transform(transform), batch_size=256, num_workers=workers)
     images, labels = [], []
-    for x, y in tqdm(loader, desc=desc, unit="batch", leave=False, disable=None):
-        images.append(x.numpy())
-        labels.append(y.numpy())
+    with worker_sentences():  # a corrupt JPEG is one sentence naming it
+        for x, y in tqdm(loader, desc=desc, unit="batch", leave=False, disable=None):
+            images.append(x.numpy())
+            labels.append(y.numpy())
     return Split(np.concatenate(images), np.concatenate(labels).astype(np.int64))
 
 

@@ -77,6 +77,10 @@ class _Samples(Dataset):
     def __len__(self) -> int:
         return len(self.samples)
 
+    def with_transform(self, transform) -> "_Samples":
+        """The same images and labels through another transform."""
+        return _Samples(self.samples, self.classes, transform)
+
     def __getitem__(self, index: int):
         path, label = self.samples[index]
         try:

@@ -86,11 +86,16 @@ def time_conventional(model: torch.nn.Module, loader, device: torch.device, step
     return images / (time.perf_counter() - start)
 
 
-def benchmark(cfg, *, steps: int = 50, warmup: int = 10, workers: int = 4, conventional: bool = True) -> dict:
+def measure_engine(cfg, steps: int, warmup: int) -> tuple[float, Trainer]:
+    """Images per second of ``cfg``'s training step, on a trainer built in a scratch folder."""
     with tempfile.TemporaryDirectory() as scratch:
         trainer = Trainer(cfg, scratch, progress=False, log=lambda *_: None)
         trainer._build()
-        ours = time_engine(trainer, steps, warmup)
+        return time_engine(trainer, steps, warmup), trainer
+
+
+def benchmark(cfg, *, steps: int = 50, warmup: int = 10, workers: int = 4, conventional: bool = True) -> dict:
+    ours, trainer = measure_engine(cfg, steps, warmup)
     result = {"model": cfg.model, "batch_size": cfg.batch_size, "device": device_name(trainer.device),
               "torch_version": torch.__version__, "compile": cfg.compile,
               "precision": trainer.precision, "channels_last": cfg.channels_last,

@@ -386,32 +386,26 @@ def run_submitit(sweep: Sweep, cluster: str, args: argparse.Namespace, log=print
 
 def cpu_estimate(sweep: Sweep) -> str | None:
     """Without a GPU, one sentence on how long the paper's recipe would take here, from three timed
-    training steps of the deepest net (a net's cost grows with its depth)."""
-    import tempfile
-
+    training steps of the deepest net (a CIFAR net's cost grows with its depth)."""
     import torch
 
-    from .bench import time_engine
-    from .engine import Trainer
+    from .bench import measure_engine
 
     first = sweep.config(*sweep.runs()[0])
-    if torch.cuda.is_available() or first.device not in ("auto", "cpu") or sweep.preset not in ("paper", "paper_epochs"):
+    if (torch.cuda.is_available() or first.device not in ("auto", "cpu") or first.dataset != "cifar10"
+            or sweep.preset not in ("paper", "paper_epochs")):
         return None
     todo = [(m, s) for m, s in sweep.runs() if run_status(sweep, m, s) not in FINISHED]
     if not todo or sum(sweep.config(m, s).iterations * first.batch_size for m, s in todo) < 5_000_000:
         return None  # little to train: minutes even on a CPU, not worth a measurement
     deepest = max(sweep.models, key=lambda m: model_info(m).depth)
-    with tempfile.TemporaryDirectory() as scratch:
-        trainer = Trainer(sweep.config(deepest, sweep.seeds[0]), scratch, progress=False, log=lambda *_: None)
-        trainer._build()
-        rate = time_engine(trainer, steps=3, warmup=2) * model_info(deepest).depth  # images/s x layers
-        images = trainer.train_images
-    seconds = sum(sweep.config(m, s).resolved(images).iterations * first.batch_size * model_info(m).depth / rate
-                  for m, s in todo)
-    return (f"this machine has no GPU: at the {rate / model_info(deepest).depth:,.0f} images/s measured for {deepest} "
-            f"here, the {len(todo)} runs of the {sweep.preset} preset would take about {seconds / 3600:,.0f} "
-            f"hours; `make cifar-study` (about an hour on 2 cores) or `make cifar-quick` (minutes) show the "
-            f"degradation on a CPU")
+    rate, trainer = measure_engine(sweep.config(deepest, sweep.seeds[0]), steps=3, warmup=2)
+    layer_rate = rate * model_info(deepest).depth  # images/s x layers
+    seconds = sum(sweep.config(m, s).resolved(trainer.train_images).iterations * first.batch_size
+                  * model_info(m).depth / layer_rate for m, s in todo)
+    return (f"this machine has no GPU: at the {rate:,.0f} images/s measured for {deepest} here, the {len(todo)} "
+            f"runs of the {sweep.preset} preset would take about {seconds / 3600:,.0f} hours; `make cifar-study` "
+            f"(about an hour on 2 cores) or `make cifar-quick` (minutes) show the degradation on a CPU")
 
 
 def _sweep_command(args: argparse.Namespace) -> int:
@@ -428,7 +422,7 @@ def _sweep_command(args: argparse.Namespace) -> int:
         raise StudyError("give --out (the sweep folder)")
     sweep.validate()
     sweep.check_data()  # a missing data set is one sentence for the sweep, not a failure per run
-    if sweep.models and model_info(sweep.models[0]).family == "cifar" and (estimate := cpu_estimate(sweep)):
+    if estimate := cpu_estimate(sweep):
         print(f"note: {estimate}")
     if args.launcher == "local":
         run_local(sweep, args.workers, args.runs_per_gpu)

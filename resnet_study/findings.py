@@ -51,10 +51,10 @@ def describe_runs(runs: pd.DataFrame) -> str:
     return ", ".join(parts)
 
 
-def _eval_name(runs: pd.DataFrame) -> str:
+def eval_name(runs: pd.DataFrame) -> str:
+    """What a sweep's ``test_error`` measures: 'test', 'holdout' or 'validation' error."""
     if "test_error_on" in runs and runs.test_error_on.notna().any():
-        return {"test": "test", "holdout": "holdout", "val": "validation"}.get(runs.test_error_on.dropna().iloc[0],
-                                                                             "test")
+        return {"holdout": "holdout", "val": "validation"}.get(runs.test_error_on.dropna().iloc[0], "test")
     return "test"
 
 
@@ -72,7 +72,7 @@ def _order_finding(runs: pd.DataFrame, models: list[str], column: str, claim: st
     """Whether ``column`` rises (or falls) with depth over ``models``, as the claim says."""
     finals = _finals(runs)
     present = [m for m in models if m in finals.index]
-    what = "training" if column == "final_train_error" else _eval_name(runs)
+    what = "training" if column == "final_train_error" else eval_name(runs)
     if len(present) < 2:
         return Finding(claim, f"needs at least two of {', '.join(map(label, models))}", None)
     values = [finals.loc[m, column] for m in present]
@@ -126,7 +126,7 @@ def fig1(runs: pd.DataFrame, curves: pd.DataFrame) -> list[Finding]:
     test_above = (tests.test_error_deep > tests.test_error_shallow).mean() if len(tests) else float("nan")
     last = both.iloc[-1]
     ours = (f"plain-56 above plain-20 at {above:.0%} of logged iterations in training error and "
-            f"{test_above:.0%} in {_eval_name(runs)} error; at the end {_pct(100 * last.train_error_deep)} vs "
+            f"{test_above:.0%} in {eval_name(runs)} error; at the end {_pct(100 * last.train_error_deep)} vs "
             f"{_pct(100 * last.train_error_shallow)} training error")
     agrees = above >= 0.9 and last.train_error_deep > last.train_error_shallow
     return [Finding(claim, ours, agrees, "" if agrees else why_they_differ(runs, PAPER_CIFAR))]
@@ -205,7 +205,7 @@ def table6(runs: pd.DataFrame) -> list[Finding]:
     if not present:
         return [Finding(claim, "needs ResNet runs", None)]
     gaps = [finals.loc[m, "final_test_error"] - paper[m] for m in present]
-    ours = (f"{_eval_name(runs)} error " + ", ".join(f"{label(m)} {_pct(finals.loc[m, 'final_test_error'])}"
+    ours = (f"{eval_name(runs)} error " + ", ".join(f"{label(m)} {_pct(finals.loc[m, 'final_test_error'])}"
                                                     for m in present))
     agrees = all(abs(g) <= 1.0 for g in gaps)
     if not agrees:

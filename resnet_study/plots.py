@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
+from .findings import label
 from .paper import REPRODUCTIONS, TABLE6
 
 sns.set_theme(context="notebook", style="whitegrid")
@@ -26,11 +27,6 @@ def _require(frame: pd.DataFrame, models: list[str], what: str, sweep: str) -> l
         raise MissingResults(f"{what} needs runs of {', '.join(models)}; run `{sweep}` and point the notebook "
                              f"at its --out folder")
     return present
-
-
-def _label(model: str) -> str:
-    kind, depth = model.rsplit("_", 1)[-1].rstrip("0123456789"), "".join(c for c in model if c.isdigit())
-    return f"{'ResNet' if kind == 'resnet' else 'plain'}-{depth}"
 
 
 def _mean_curves(curves: pd.DataFrame) -> pd.DataFrame:
@@ -49,19 +45,6 @@ def color(model: str):
     rank = depths.index(depth) if depth in depths else len(depths) - 1
     shades = sns.color_palette("Blues" if "resnet" in model else "Oranges", len(depths) + 2)
     return shades[rank + 2]
-
-
-def eval_label(runs_or_dir) -> str:
-    """What the bold curves measure: 'test', 'holdout' or 'validation' error."""
-    from pathlib import Path
-
-    runs = runs_or_dir
-    if not isinstance(runs, pd.DataFrame):
-        path = Path(runs_or_dir) / "runs.csv"
-        runs = pd.read_csv(path) if path.exists() else pd.DataFrame()
-    if "test_error_on" in runs and runs.test_error_on.notna().any():
-        return {"holdout": "holdout", "val": "validation"}.get(runs.test_error_on.dropna().iloc[0], "test")
-    return "test"
 
 
 def provenance(runs: pd.DataFrame) -> str:
@@ -103,7 +86,7 @@ def error_curves(curves: pd.DataFrame, panels: list[list[str]], titles: list[str
             if run.empty:
                 continue
             tests = run.dropna(subset=["test_error"])
-            style = dict(color=color(model), label=_label(model))
+            style = dict(color=color(model), label=label(model))
             if split_axes:
                 axes[0][0].plot(run[x], 100 * run.train_error, ls="--", lw=1.2, **style)
                 axes[0][1].plot(tests[x], 100 * tests.test_error, lw=2.2, **style)
@@ -116,7 +99,7 @@ def error_curves(curves: pd.DataFrame, panels: list[list[str]], titles: list[str
             if len(missing) == len(group):
                 axes[0][p].set_xticks([])
             axes[0][p].text(0.5, 0.5 if len(missing) == len(group) else 0.04,
-                            "not run: " + ", ".join(map(_label, missing)), transform=axes[0][p].transAxes,
+                            "not run: " + ", ".join(map(label, missing)), transform=axes[0][p].transAxes,
                             ha="center", va="center" if len(missing) == len(group) else "bottom", color="0.4")
     names = ["training error (%)", f"{test_label} error (%)"] if split_axes else titles
     for ax, title in zip(axes[0], names):
@@ -143,8 +126,8 @@ def layer_response_figure(responses: pd.DataFrame, models: list[str], *, sweep: 
     published = published if published is not None else pd.DataFrame(columns=["model", "source", "layer", "std"])
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 6.5 if published.empty else 8))
     lines = [(responses[responses.model == model], model, dict(ls="--" if "plain" in model else "-", marker=".",
-                                                                 label=_label(model))) for model in present]
-    lines += [(frame, model, dict(ls=":", marker="x", label=f"{_label(model)}, {published_label(source)}"))
+                                                                 label=label(model))) for model in present]
+    lines += [(frame, model, dict(ls=":", marker="x", label=f"{label(model)}, {published_label(source)}"))
               for (model, source), frame in published.groupby(["model", "source"])]
     for frame, model, style in lines:
         frame = frame.groupby("layer", as_index=False)["std"].mean()
@@ -168,7 +151,7 @@ def gradient_figure(gradients: pd.DataFrame, models: list[str], *, sweep: str, c
         for ax, iteration in zip(axes, [0, frame.iteration.max()]):
             at = frame[frame.iteration == iteration].groupby("layer", as_index=False)["grad_norm"].mean()
             ax.plot(at.layer, at.grad_norm, color=color(model), ls="--" if "plain" in model else "-",
-                    marker=".", label=_label(model))
+                    marker=".", label=label(model))
             ax.set_title("at initialisation" if iteration == 0 else f"at iteration {iteration}")
     for ax in axes:
         ax.set(yscale="log", xlabel="conv layer (input side → output side)")

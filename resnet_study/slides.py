@@ -111,8 +111,7 @@ def _tables_slide(runs: pd.DataFrame | None, imagenet_runs: pd.DataFrame | None)
         on = findings.describe_runs(frame) if frame is not None else "not run"
         for model, value in zip(paper.model, paper.paper):
             if model in ours or what == "Table 2":
-                rows.append([what, findings.label(model) if "cifar" in model else model.replace("plain", "plain-")
-                             .replace("resnet", "ResNet-"), f"{value:.2f}",
+                rows.append([what, findings.label(model), f"{value:.2f}",
                              f"{100 * ours[model]:.1f}" if model in ours else "-", on])
     table = fig.add_axes([0.04, 0.12, 0.92, 0.72])
     table.axis("off")

@@ -1,17 +1,14 @@
-"""Layer responses (paper Fig. 7, section 4.2) and per-layer gradient norms."""
+"""Layer responses (paper Fig. 7, section 4.2) and per-layer gradient norms: probes of a net,
+which know nothing of runs or files (``evaluate`` applies them to run folders and checkpoints)."""
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
 from typing import Iterable
 
 import pandas as pd
 import torch
 from torch import Tensor, nn
 
-from .errors import StudyError
-from .io import read_json, write_csv
 
 
 def response_layers(model: nn.Module) -> list[tuple[str, nn.BatchNorm2d]]:
@@ -83,40 +80,3 @@ def gradient_norms(model: nn.Module) -> Tensor:
     """L2 norm of each main-path conv weight's gradient, on the device (no host sync)."""
     grads = [p.grad for _, p in conv_weights(model)]
     return torch.stack(torch._foreach_norm(grads)) if grads else torch.zeros(0)
-
-
-# ---- command line ------------------------------------------------------------------------------
-def run_responses(run: str | Path, batch_size: int = 256, device: str = "auto") -> pd.DataFrame:
-    """Compute ``responses.csv`` of a finished run folder from its checkpoint and eval images."""
-    from .config import make_config
-    from .data import make_loaders
-    from .engine import build_model, resolve_device
-    from .runfolder import load_checkpoint, writer_lock
-
-    run = Path(run)
-    config = read_json(run / "config.json")
-    if config is None or not (run / "checkpoint.pt").exists():
-        raise StudyError(f"{run} is not a run folder (it needs config.json and checkpoint.pt)")
-    cfg = make_config(config["config"].get("preset", "paper"),
-                      {k: tuple(v) if isinstance(v, list) else v for k, v in config["config"].items()})
-    dev = resolve_device(device)
-    loaders = make_loaders(cfg, dev)
-    model = build_model(cfg, loaders.description.get("classes")).to(dev)
-    with writer_lock(run):
-        model.load_state_dict(load_checkpoint(run, dev, print)["model"])
-        frame = layer_responses(model.eval(), loaders.eval.eval_batches(batch_size), batch_size)
-        write_csv(run / "responses.csv", frame)
-    return frame
-
-
-def _responses_command(args: argparse.Namespace) -> None:
-    frame = run_responses(args.run, device=args.device)
-    print(frame.to_string(index=False))
-    print(f"written: {Path(args.run) / 'responses.csv'}")
-
-
-def add_responses_parser(sub) -> None:
-    parser = sub.add_parser("responses", help="layer responses (Fig. 7) of a finished run")
-    parser.add_argument("--run", required=True, help="a run folder, e.g. runs/cifar-quick/runs/cifar_plain56-s0")
-    parser.add_argument("--device", default="auto")
-    parser.set_defaults(func=_responses_command)

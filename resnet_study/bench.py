@@ -8,7 +8,6 @@ same process, timed after warm-up with the device synchronised.
 
 from __future__ import annotations
 
-import argparse
 import itertools
 import tempfile
 import time
@@ -17,8 +16,8 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from .engine import Trainer, add_run_arguments, build_model, config_from_args, device_name
-from .io import git_commit, write_json
+from .engine import Trainer, build_model, device_name
+from .io import git_commit
 
 
 def _synchronize(device: torch.device) -> None:
@@ -94,7 +93,9 @@ def measure_engine(cfg, steps: int, warmup: int) -> tuple[float, Trainer]:
         return time_engine(trainer, steps, warmup), trainer
 
 
-def benchmark(cfg, *, steps: int = 50, warmup: int = 10, workers: int = 4, conventional: bool = True) -> dict:
+def benchmark(cfg, *, steps: int = 50, warmup: int = 10, conventional: bool = True) -> dict:
+    """Both loops on ``cfg``'s model and batch; the conventional one with ``cfg.loader_workers``
+    DataLoader processes."""
     ours, trainer = measure_engine(cfg, steps, warmup)
     result = {"model": cfg.model, "batch_size": cfg.batch_size, "device": device_name(trainer.device),
               "torch_version": torch.__version__, "compile": cfg.compile,
@@ -104,36 +105,21 @@ def benchmark(cfg, *, steps: int = 50, warmup: int = 10, workers: int = 4, conve
     if conventional:
         torch.manual_seed(cfg.seed)
         model = build_model(cfg).to(trainer.device)
-        loader = conventional_loader(cfg.data_dir, cfg.batch_size, workers, trainer.device.type == "cuda")
+        loader = conventional_loader(cfg.data_dir, cfg.batch_size, cfg.loader_workers, trainer.device.type == "cuda")
         theirs = time_conventional(model, loader, trainer.device, steps, warmup)
-        result.update(conventional_images_per_second=round(theirs, 1), conventional_workers=workers,
+        result.update(conventional_images_per_second=round(theirs, 1), conventional_workers=cfg.loader_workers,
                       speedup=round(ours / theirs, 2))
     return result
 
 
-def _bench_command(args: argparse.Namespace) -> None:
-    cfg = config_from_args(args, model=args.model)
-    result = benchmark(cfg, steps=args.steps, warmup=args.warmup, workers=args.workers,
-                       conventional=not args.engine_only)
-    print(f"{result['model']} on {result['device']}, batch {result['batch_size']}, torch {result['torch_version']}")
-    print(f"  engine (device-resident data, {result['precision']}"
-          f"{', channels_last' if result['channels_last'] else ''})"
-          f": {result['engine_images_per_second']:>10,.0f} images/s")
+def describe(result: dict) -> str:
+    """``benchmark``'s result as the command prints it."""
+    lines = [f"{result['model']} on {result['device']}, batch {result['batch_size']}, torch {result['torch_version']}",
+             f"  engine (device-resident data, {result['precision']}"
+             f"{', channels_last' if result['channels_last'] else ''})"
+             f": {result['engine_images_per_second']:>10,.0f} images/s"]
     if "speedup" in result:
-        print(f"  conventional (DataLoader, PIL, fp32, {args.workers} workers): "
-              f"{result['conventional_images_per_second']:>10,.0f} images/s")
-        print(f"  speed-up: {result['speedup']:.2f}x")
-    if args.json:
-        write_json(args.json, result)
-
-
-def add_bench_parser(sub) -> None:
-    parser = sub.add_parser("bench", help="time training steps: our engine against a conventional loop")
-    parser.add_argument("--model", default="cifar_resnet56")
-    parser.add_argument("--steps", type=int, default=50, help="timed steps (default 50)")
-    parser.add_argument("--warmup", type=int, default=10, help="untimed steps first (default 10)")
-    parser.add_argument("--workers", type=int, default=4, help="DataLoader workers of the conventional loop")
-    parser.add_argument("--engine-only", action="store_true", help="skip the conventional loop")
-    parser.add_argument("--json", help="also write the result to this JSON file")
-    add_run_arguments(parser)
-    parser.set_defaults(func=_bench_command)
+        lines += [f"  conventional (DataLoader, PIL, fp32, {result['conventional_workers']} loader workers): "
+                  f"{result['conventional_images_per_second']:>10,.0f} images/s",
+                  f"  speed-up: {result['speedup']:.2f}x"]
+    return "\n".join(lines)

@@ -1,9 +1,15 @@
-"""Training configuration: one dataclass, named presets, strict overrides (nanoGPT style)."""
+"""Training configuration: one dataclass, named presets, strict overrides (nanoGPT style).
+
+The comment beside each field is its command-line help (``field_help``); the command line has a
+flag for every field, generated from the type hints. This module imports no torch.
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import math
+import re
 import types
 import typing
 from dataclasses import dataclass, fields
@@ -11,45 +17,50 @@ from dataclasses import dataclass, fields
 from .errors import StudyError
 
 
+# Input normalisations: the paper's per-pixel mean (section 4.2), per-channel mean/std of the
+# training set, and ImageNet's per-channel mean/std (torchvision's and akamaster's checkpoints).
+NORMALIZATIONS = ("pixel", "channel", "imagenet")
+
+
 @dataclass
 class TrainConfig:
     # Model
-    model: str = "cifar_resnet20"
-    shortcut: str | None = None  # None: the family's default, "A" on CIFAR (section 4.2)
+    model: str = "cifar_resnet20"  # cifar_resnet<D>, cifar_plain<D> (D = 6n+2), resnet<D>, plain<D>
+    shortcut: str | None = None  # A, B or C (section 3.3); none: the family's own, A on CIFAR (section 4.2)
     # Data (section 4.2; ImageFolder subsets: section 3.4)
-    dataset: str = "cifar10"  # "cifar10" or "imagefolder" (ImageNet and its subsets)
-    data_dir: str = "data"
+    dataset: str = "cifar10"  # cifar10, or imagefolder (ImageNet and its subsets)
+    data_dir: str = "data"  # CIFAR: the folder holding cifar-10-batches-py/; imagefolder: train/ and val/
     download: bool = True  # fetch CIFAR-10 with torchvision when data_dir lacks it
     holdout: int = 0  # training images kept out for validation; 5000 is the paper's 45k/5k split
-    normalize: str = "pixel"  # "pixel": per-pixel mean subtraction as the paper; "channel": mean/std
+    normalize: str = "pixel"  # pixel: per-pixel mean subtraction as the paper; channel: mean/std
     augment: bool = True  # 4-pixel padding, random 32x32 crop, horizontal flip
     image_size: int = 224  # imagefolder: training crop; scale augmentation is scaled by image_size/224
     classes: str | None = None  # imagefolder: wnids to keep (file or commas), e.g. an ImageNet-100 list
     color_augment: bool = True  # imagefolder: AlexNet PCA colour augmentation (section 3.4)
-    workers: int = 8  # imagefolder: DataLoader processes decoding JPEGs
+    loader_workers: int = 8  # imagefolder: DataLoader processes decoding JPEGs
     cache: bool = False  # imagefolder: decode every image once into memory, augment in batched tensor ops
     # Optimisation (section 4.2)
-    iterations: int = 64_000
-    batch_size: int = 128
-    lr: float = 0.1
-    momentum: float = 0.9
-    weight_decay: float = 1e-4
-    milestones: tuple[int, ...] = (32_000, 48_000)  # lr divided by 10 at each
+    iterations: int = 64_000  # SGD steps
+    batch_size: int = 128  # images per step
+    lr: float = 0.1  # initial learning rate
+    momentum: float = 0.9  # SGD momentum
+    weight_decay: float = 1e-4  # L2 penalty on every weight
+    milestones: tuple[int, ...] = (32_000, 48_000)  # iterations at which the lr is multiplied by gamma
     # The same schedule in epochs, for any training set: when ``epochs`` is set it replaces
     # ``iterations`` and ``epoch_milestones`` replace ``milestones`` (see ``resolved``).
-    epochs: float | None = None
-    epoch_milestones: tuple[float, ...] = ()
-    gamma: float = 0.1
+    epochs: float | None = None  # length in epochs of the training set (replaces iterations)
+    epoch_milestones: tuple[float, ...] = ()  # lr drops in epochs (replace milestones when epochs is set)
+    gamma: float = 0.1  # lr factor at each milestone
     warmup_lr: float = 0.01  # for depth >= warmup_depth: this lr until training error < warmup_error
-    warmup_depth: int | None = 110  # None: no warm-up (the paper warms up only CIFAR ResNet-110)
-    warmup_error: float = 0.8
+    warmup_depth: int | None = 110  # none: no warm-up (the paper warms up only CIFAR ResNet-110)
+    warmup_error: float = 0.8  # training error that ends the warm-up (section 4.2: about 80%)
     # Run
     preset: str = "paper"  # the preset these values started from (a label, set by make_config)
-    seed: int = 0
+    seed: int = 0  # initialisation and data order
     log_every: int = 100  # iterations per curves.csv row
     eval_every: int = 1000  # iterations between test-error evaluations
-    checkpoint_every: int = 2000
-    device: str = "auto"  # "auto", "cpu", "cuda", "cuda:1", ...
+    checkpoint_every: int = 2000  # iterations between checkpoints (a resume restarts from the last)
+    device: str = "auto"  # auto, cpu, cuda, cuda:1, ...
     amp: bool = True  # bf16 autocast on CUDA and on CPUs with native bf16 (AVX512-BF16, AMX); else fp32
     channels_last: bool = True  # NHWC memory format for the net and its inputs
     compile: bool = False  # torch.compile the model
@@ -125,35 +136,53 @@ PRESETS: dict[str, dict] = {
     # and the nets share 2 cores: about 1 s per iteration. See results/imagenette_quick/README.md.
     "imagenet_quick": dict(dataset="imagefolder", image_size=64, iterations=360, milestones=(180, 270),
                            batch_size=64, lr=0.025, warmup_depth=None, log_every=20, eval_every=90,
-                           checkpoint_every=40, workers=2),
+                           checkpoint_every=40, loader_workers=2),
     # Fig. 4's four nets on Imagenette at 64 px, decoded once and augmented in tensor ops: 8 epochs
     # of batch 64 at lr 0.025, divided by 10 at 50% and 75%. See results/imagenette_study/README.md.
     "imagenet_study": dict(dataset="imagefolder", image_size=64, cache=True, epochs=8, epoch_milestones=(4, 6),
                            batch_size=64, lr=0.025, warmup_depth=None, log_every=37, eval_every=148,
-                           checkpoint_every=148, workers=2),
+                           checkpoint_every=148, loader_workers=2),
 }
 
 
-def _convert(text: str, kind: str, name: str):
-    """A command-line string as the field's type (annotations are strings here)."""
-    base = str(kind).replace(" | None", "")
-    if base != str(kind) and text.lower() in ("none", "null", ""):
-        return None
+# Keys that were renamed, so that run folders written before still resume: old -> new.
+RENAMED = {"workers": "loader_workers"}
+
+
+def field_help() -> dict[str, str]:
+    """Each field's comment in the class body above: the command line shows it as the flag's help."""
     try:
-        if base == "bool":
+        source = inspect.getsource(TrainConfig)
+    except OSError:  # no source (a frozen install): flags without help
+        return {}
+    return dict(re.findall(r"^    (\w+): .*?  # (.*)$", source, re.MULTILINE))
+
+
+def _convert(text: str, hint, name: str):
+    """A command-line string as the field's type, read from its type hint."""
+    options = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+    if type(None) in options and text.lower() in ("none", "null", ""):
+        return None
+    kind = next(o for o in options if o is not type(None))
+    try:
+        if kind is bool:
             if text.lower() not in ("1", "0", "true", "false", "yes", "no"):
                 raise ValueError
             return text.lower() in ("1", "true", "yes")
-        if base == "int":
-            return int(text)
-        if base == "float":
-            return float(text)
-        if base.startswith("tuple"):
-            item = float if "float" in base else int
+        if typing.get_origin(kind) is tuple:
+            item = typing.get_args(kind)[0]
             return tuple(item(v) for v in text.split(",") if v.strip())
-        return text
+        return kind(text)
     except ValueError:
-        raise StudyError(f"{name}={text!r} is not a valid {kind}") from None
+        raise StudyError(f"{name}={text!r} is not a valid {type_name(hint)}") from None
+
+
+def type_name(hint) -> str:
+    """``int``, ``float or none``, ``comma-separated ints``: a field's type in words."""
+    options = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+    words = [f"comma-separated {typing.get_args(o)[0].__name__}s" if typing.get_origin(o) is tuple else
+             "none" if o is type(None) else o.__name__ for o in options]
+    return " or ".join(words)
 
 
 def _check_value(value, kind, name: str) -> None:
@@ -169,7 +198,7 @@ def _check_value(value, kind, name: str) -> None:
             return
         if option in (int, bool, str) and type(value) is option:
             return
-    raise StudyError(f"{name}={value!r} is not a valid {kind.__name__ if isinstance(kind, type) else kind}")
+    raise StudyError(f"{name}={value!r} is not a valid {type_name(kind)}")
 
 
 def to_assignments(cfg: TrainConfig) -> list[str]:
@@ -188,17 +217,18 @@ def make_config(preset: str = "paper", overrides: dict | None = None) -> TrainCo
     if preset not in PRESETS:
         raise StudyError(f"unknown preset {preset!r}; presets are {', '.join(PRESETS)}")
     hints = typing.get_type_hints(TrainConfig)
-    annotations = {f.name: f.type for f in fields(TrainConfig)}
     values = dict(PRESETS[preset], preset=preset)
     given = {}
     for key, value in (overrides or {}).items():
         key = key.replace("-", "_")
+        if key in RENAMED:
+            raise StudyError(f"config key {key!r} is now called {RENAMED[key]!r}")
         if key not in hints:
             raise StudyError(f"unknown config key {key!r}; keys are {', '.join(hints)}")
         if key == "preset" and value != preset:
             raise StudyError(f"preset is a label set by --preset, not a key to override; use --preset {value}")
         if isinstance(value, str):
-            value = _convert(value, annotations[key], key)
+            value = _convert(value, hints[key], key)
         _check_value(value, hints[key], key)
         given[key] = tuple(value) if isinstance(value, list) else value
     epochs = values.get("epochs")
@@ -212,6 +242,11 @@ def make_config(preset: str = "paper", overrides: dict | None = None) -> TrainCo
             raise StudyError(f"preset {preset!r} counts in epochs: set epoch_milestones=, or iterations= with "
                              f"milestones=")
     return dataclasses.replace(TrainConfig(), **{**values, **given})
+
+
+def saved_config(saved: dict) -> dict:
+    """A config dict as a run folder stored it, with today's key names and tuples for lists."""
+    return {RENAMED.get(k, k): tuple(v) if isinstance(v, list) else v for k, v in saved.items()}
 
 
 def parse_assignments(items: list[str]) -> dict[str, str]:

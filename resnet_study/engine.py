@@ -10,7 +10,6 @@ bitwise deterministic).
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import os
 import platform
@@ -24,19 +23,16 @@ import torch.distributed as dist
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from .config import PRESETS, TrainConfig, make_config, parse_assignments
+from .config import TrainConfig
 from .data import make_loaders
 from .errors import StudyError
-from .io import check_writable, git_commit, read_json, write_csv, write_json
 from .analysis import conv_weights, gradient_norms, layer_responses
+from .io import check_writable, git_commit, read_json, write_csv, write_json
 from .models import create_model, model_info
-from .runfolder import RowLog, load_checkpoint, save_checkpoint, writer_lock
+from .runfolder import FINISHED, RowLog, check_same_config, load_checkpoint, read_config, save_checkpoint, writer_lock
 
 CURVE_COLUMNS = ["iteration", "epoch", "lr", "train_loss", "train_error", "test_error"]
 GRADIENT_COLUMNS = ["iteration", "layer", "name", "grad_norm"]
-# Keys that may change between a run and its resumption without changing its numbers.
-RUNTIME_KEYS = {"device", "download", "compile", "data_dir"}
-FINISHED = ("done", "diverged")
 
 
 def resolve_device(name: str) -> torch.device:
@@ -110,20 +106,10 @@ class Trainer:
         check_writable(self.out)
 
     # ---- files -------------------------------------------------------------------------------
-    def _check_same_config(self, saved: dict, source: str) -> None:
-        """One sentence unless ``saved`` (a config dict) describes the run that was asked for."""
-        mine = {k: v for k, v in self.requested.to_dict().items() if k not in RUNTIME_KEYS}
-        changed = sorted(k for k in mine if mine[k] != saved.get(k))
-        if changed:
-            raise StudyError(f"{self.out} holds a run with a different configuration ({', '.join(changed)} "
-                             f"differ from its {source}); choose another --out or delete that folder")
-
     def _check_same_run(self) -> None:
-        saved = read_json(self.out / "config.json")
+        saved = read_config(self.out)
         if saved is not None:
-            if not isinstance(saved.get("config"), dict):
-                raise StudyError(f"{self.out / 'config.json'} has no config; restore or delete it")
-            self._check_same_config(saved["config"], "config.json")
+            check_same_config(self.out, self.requested.to_dict(), saved, "config.json")
 
     def _finished_summary(self) -> dict | None:
         finished = read_json(self.out / "summary.json")
@@ -183,7 +169,7 @@ class Trainer:
     def _check_same_numerics(self, state: dict) -> None:
         """A checkpoint resumes only on the data and, on a CPU, the thread count it was made with."""
         path = self.out / "checkpoint.pt"
-        self._check_same_config(state.pop("config"), "checkpoint")
+        check_same_config(self.out, self.requested.to_dict(), state.pop("config"), "checkpoint")
         data = state.pop("data")
         if data != self.fingerprint:
             raise StudyError(f"{path} was trained on other data ({data.get('images')} images, sha1 "
@@ -416,59 +402,3 @@ class Trainer:
 def train(cfg: TrainConfig, out: str | Path, **kwargs) -> dict:
     """Train one network into ``out`` (resuming or skipping as the folder says)."""
     return Trainer(cfg, out, **kwargs).run()
-
-
-# ---- command line ------------------------------------------------------------------------------
-def add_run_arguments(parser: argparse.ArgumentParser) -> None:
-    """The data, recipe and device flags shared by ``train`` and ``sweep``."""
-    parser.add_argument("--data-dir", help="CIFAR: folder holding cifar-10-batches-py/ (default: data); "
-                                           "ImageFolder: the folder holding train/ and val/")
-    parser.add_argument("--preset", choices=list(PRESETS), help="recipe preset (default: paper)")
-    parser.add_argument("--iterations", type=int)
-    parser.add_argument("--batch-size", type=int)
-    parser.add_argument("--lr", type=float)
-    parser.add_argument("--eval-every", type=int)
-    parser.add_argument("--checkpoint-every", type=int)
-    parser.add_argument("--holdout", type=int, help="training images kept out for validation (paper: 5000)")
-    parser.add_argument("--image-size", type=int, help="ImageFolder training crop (default 224)")
-    parser.add_argument("--workers-per-run", type=int, dest="loader_workers",
-                        help="ImageFolder DataLoader processes (default 8)")
-    parser.add_argument("--device", help="auto, cpu or cuda[:N] (default: auto)")
-    parser.add_argument("--no-download", action="store_true", help="never download; fail if the data is missing")
-    parser.add_argument("--compile", action="store_true", help="torch.compile the model")
-    parser.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE",
-                        help="override any config field, e.g. --set momentum=0.9 milestones=300,450")
-
-
-def overrides_from_args(args: argparse.Namespace) -> dict:
-    """The config fields the user set with flags or ``--set`` (flags left out are not overrides)."""
-    overrides = parse_assignments(args.set)
-    flags = {"data_dir": args.data_dir, "device": args.device, "iterations": args.iterations,
-             "batch_size": args.batch_size, "lr": args.lr, "eval_every": args.eval_every,
-             "checkpoint_every": args.checkpoint_every, "holdout": args.holdout,
-             "image_size": args.image_size, "workers": args.loader_workers}
-    overrides.update({k: v for k, v in flags.items() if v is not None})
-    if args.no_download:
-        overrides["download"] = False
-    if args.compile:
-        overrides["compile"] = True
-    return overrides
-
-
-def config_from_args(args: argparse.Namespace, **fixed) -> TrainConfig:
-    return make_config(args.preset or "paper", {**overrides_from_args(args), **fixed})
-
-
-def _train_command(args: argparse.Namespace) -> None:
-    cfg = config_from_args(args, model=args.model, seed=args.seed)
-    summary = train(cfg, args.out)
-    return 0 if summary["status"] == "done" else 1
-
-
-def add_train_parser(sub) -> None:
-    parser = sub.add_parser("train", help="train one network on CIFAR-10 with the paper's recipe")
-    parser.add_argument("--model", required=True, help="e.g. cifar_plain56 or cifar_resnet110")
-    parser.add_argument("--out", required=True, help="run folder; rerunning resumes or skips")
-    parser.add_argument("--seed", type=int, default=0)
-    add_run_arguments(parser)
-    parser.set_defaults(func=_train_command)

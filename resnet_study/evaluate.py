@@ -1,25 +1,47 @@
-"""``resnet-study evaluate``: test error and layer responses (Fig. 7) of a trained checkpoint.
+"""Trained nets, evaluated: the run-level commands above the engine.
 
-Any checkpoint ``create_model(name, weights=...)`` reads: akamaster's published ``.th`` files,
-torchvision state dicts, our ``checkpoint.pt``. Writes ``evaluation.json`` and ``responses.csv``.
+``resnet-study evaluate``: test error and layer responses (Fig. 7) of any checkpoint that
+``create_model(name, weights=...)`` reads: akamaster's published ``.th`` files, torchvision state
+dicts, our ``checkpoint.pt``; writes ``evaluation.json`` and ``responses.csv``.
+``resnet-study responses``: ``responses.csv`` of one of our run folders, from its checkpoint.
 """
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import time
 import warnings
 from pathlib import Path
 
+import pandas as pd
 import torch
 
 from .analysis import layer_responses
-from .data import NORMALIZATIONS, DeviceLoader, load_cifar10, normalization
+from .config import make_config
+from .data import DeviceLoader, load_cifar10, make_loaders, normalization
+from .engine import build_model, resolve_device
 from .errors import StudyError
 from .io import check_writable, git_commit, write_csv, write_json
 from .models import create_model, model_info, read_checkpoint
 from .models.weights import AKAMASTER
+from .runfolder import load_checkpoint, read_config, writer_lock
+
+
+def run_responses(run: str | Path, batch_size: int = 256, device: str = "auto") -> pd.DataFrame:
+    """Compute ``responses.csv`` of a finished run folder from its checkpoint and eval images."""
+    run = Path(run)
+    saved = read_config(run)
+    if saved is None or not (run / "checkpoint.pt").exists():
+        raise StudyError(f"{run} is not a run folder (it needs config.json and checkpoint.pt)")
+    cfg = make_config(saved.get("preset", "paper"), saved)
+    dev = resolve_device(device)
+    loaders = make_loaders(cfg, dev)
+    model = build_model(cfg, loaders.description.get("classes")).to(dev)
+    with writer_lock(run):
+        model.load_state_dict(load_checkpoint(run, dev, print)["model"])
+        frame = layer_responses(model.eval(), loaders.eval.eval_batches(batch_size), batch_size)
+        write_csv(run / "responses.csv", frame)
+    return frame
 
 
 def sha256(path: str | Path) -> str:
@@ -35,8 +57,6 @@ def evaluate(model_name: str, weights: str | Path, data_dir: str | Path, out: st
              normalize: str | None = None, device: str = "auto", batch_size: int = 500) -> dict:
     """Error of ``weights`` in ``model_name`` on the folder's test batch (else its holdout), and
     the std of every 3x3 layer's response on the same images; both written under ``out``."""
-    from .engine import resolve_device
-
     if model_info(model_name).family != "cifar":
         raise StudyError(f"evaluate takes CIFAR nets (cifar_resnet<D>, cifar_plain<D>); got {model_name}")
     checkpoint = read_checkpoint(weights)
@@ -94,25 +114,3 @@ def describe(result: dict) -> str:
     if result["best_prec1"] is not None:
         line += f"\nthe checkpoint states best_prec1 {result['best_prec1']:.2f} ({100 - result['best_prec1']:.2f}% error)"
     return line
-
-
-def _evaluate_command(args: argparse.Namespace) -> None:
-    result = evaluate(args.model, args.weights, args.data_dir, args.out, normalize=args.normalize,
-                      device=args.device)
-    print(describe(result))
-    print(f"written: {Path(result['out']) / 'evaluation.json'}, {Path(result['out']) / 'responses.csv'}")
-
-
-def add_evaluate_parser(sub) -> None:
-    parser = sub.add_parser("evaluate", help="test error and layer responses (Fig. 7) of a trained checkpoint")
-    parser.add_argument("--model", required=True, help="e.g. cifar_resnet56")
-    parser.add_argument("--weights", required=True,
-                        help="akamaster .th file, torchvision state dict or a run's checkpoint.pt")
-    parser.add_argument("--data-dir", required=True, help="folder holding cifar-10-batches-py/")
-    parser.add_argument("--out", help="folder for evaluation.json and responses.csv "
-                                      "(default: evaluations/<model>-<sha256 prefix>)")
-    parser.add_argument("--normalize", choices=NORMALIZATIONS,
-                        help="input normalisation (default: the checkpoint's own: imagenet for akamaster's, "
-                             "its config.json's for ours)")
-    parser.add_argument("--device", default="auto")
-    parser.set_defaults(func=_evaluate_command)

@@ -1,9 +1,10 @@
-"""The run folder's lock, checkpoint and append-only logs.
+"""The run folder: its files, lock, same-run check, checkpoint and append-only logs.
 
 One process writes a run folder at a time: it holds an flock on ``.lock``. ``curves.csv`` and
 ``gradients.csv`` grow by appended rows; the checkpoint records how many rows each held when it
 was taken, so a resumed run first cuts them back to that, and the folder always tells the
-story of one uninterrupted run.
+story of one uninterrupted run. The Trainer writes folders through this module; the sweep's
+tables and ``responses`` read them through it. torch loads only to read or write a checkpoint.
 """
 
 from __future__ import annotations
@@ -12,14 +13,49 @@ import csv
 from contextlib import contextmanager
 from pathlib import Path
 
-import torch
-
+from .config import saved_config
 from .errors import StudyError
-from .io import atomic_path, disk_space_sentences, exclusive_lock, lock_holder, remove_stale_temporaries
+from .io import atomic_path, disk_space_sentences, exclusive_lock, lock_holder, read_json, remove_stale_temporaries
 
 CHECKPOINT, PREVIOUS_CHECKPOINT = "checkpoint.pt", "checkpoint.prev.pt"
 CHECKPOINT_KEYS = {"iteration", "model", "optimizer", "metrics", "first_bad", "torch_rng", "config", "data",
                    "cpu_threads", "curve_rows", "gradient_rows", "interval_images"}
+FINISHED = ("done", "diverged")  # statuses of runs that will not train again
+# Config keys a resumed run may change: where its data and process are, not what it trains.
+RUNTIME_KEYS = {"device", "download", "compile", "data_dir"}
+
+
+def read_run_file(path: Path) -> dict:
+    """A run's JSON file for tables, or {} when it is missing or damaged (its run then fails
+    with the reason, or trains again)."""
+    try:
+        return read_json(path) or {}
+    except StudyError:
+        return {}
+
+
+def read_config(folder: Path) -> dict | None:
+    """The config a run folder was started with (``config.json``), in today's key names; None
+    when it has none, one sentence naming the file when it is damaged."""
+    saved = read_json(folder / "config.json")
+    if saved is None:
+        return None
+    if not isinstance(saved.get("config"), dict):
+        raise StudyError(f"{folder / 'config.json'} has no config; restore or delete it")
+    return saved_config(saved["config"])
+
+
+def check_same_config(folder: Path, requested: dict, saved: dict, source: str) -> None:
+    """One sentence unless ``saved`` (from the folder's ``source``) asks for the run ``requested`` does."""
+    saved = saved_config(saved)
+    changed = sorted(k for k, v in requested.items() if k not in RUNTIME_KEYS and _same(v) != _same(saved.get(k)))
+    if changed:
+        raise StudyError(f"{folder} holds a run with a different configuration ({', '.join(changed)} "
+                         f"differ from its {source}); choose another --out or delete that folder")
+
+
+def _same(value):
+    return tuple(value) if isinstance(value, list) else value
 
 
 @contextmanager
@@ -63,6 +99,8 @@ class RowLog:
 
 def save_checkpoint(folder: Path, state: dict) -> None:
     """Write ``checkpoint.pt``; the one it replaces becomes ``checkpoint.prev.pt``."""
+    import torch
+
     target = folder / CHECKPOINT
     with atomic_path(target) as tmp:
         with open(tmp, "wb") as handle:  # a file object, so a full disk raises OSError(ENOSPC)
@@ -71,9 +109,11 @@ def save_checkpoint(folder: Path, state: dict) -> None:
             target.replace(folder / PREVIOUS_CHECKPOINT)
 
 
-def load_checkpoint(folder: Path, device: torch.device, warn) -> dict | None:
+def load_checkpoint(folder: Path, device, warn) -> dict | None:
     """The newest readable checkpoint of ``folder`` (None when it has none); falls back to the
     previous one, with a warning, when the newest is damaged."""
+    import torch
+
     problems = []
     for path in (folder / CHECKPOINT, folder / PREVIOUS_CHECKPOINT):
         if not path.exists():

@@ -25,10 +25,10 @@ import pandas as pd
 import yaml
 
 from .config import make_config, to_assignments
-from .engine import FINISHED, add_run_arguments, overrides_from_args, train
 from .errors import StudyError
 from .io import atomic_path, check_writable, exclusive_lock, is_locked, read_json, write_csv
 from .models import model_info
+from .runfolder import FINISHED, read_run_file
 
 RUN_COLUMNS = ["model", "family", "depth", "residual", "shortcut", "seed", "preset", "iterations", "status",
                "final_train_error", "final_test_error", "best_test_error", "wall_seconds", "images_per_second",
@@ -151,14 +151,6 @@ def failure_reason(sweep: Sweep, model: str, seed: int) -> str | None:
     return path.read_text().strip() if path.exists() else None
 
 
-def read_run_file(path: Path) -> dict:
-    """A run's JSON file, or {} when it is missing or damaged (its run then fails with the reason)."""
-    try:
-        return read_json(path) or {}
-    except StudyError:
-        return {}
-
-
 def run_status(sweep: Sweep, model: str, seed: int) -> str:
     summary = read_run_file(sweep.run_dir(model, seed) / "summary.json")
     if summary and summary.get("status") in FINISHED:
@@ -189,6 +181,8 @@ def run_one(sweep: Sweep, model: str, seed: int, device: str | None = None, *, p
             if sweep.nproc_per_run > 1:
                 summary = train_with_torchrun(cfg, run, sweep.nproc_per_run, log)
             else:
+                from .engine import train  # here, so that reading and checking a sweep imports no torch
+
                 summary = train(cfg, run, progress=progress, log=log)
         except Exception as err:  # the queue goes on; the reason lands in runs.csv
             reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
@@ -408,8 +402,8 @@ def cpu_estimate(sweep: Sweep) -> str | None:
             f"(about an hour on 2 cores) or `make cifar-quick` (minutes) show the degradation on a CPU")
 
 
-def _sweep_command(args: argparse.Namespace) -> int:
-    overrides = overrides_from_args(args)
+def sweep_command(args: argparse.Namespace, overrides: dict) -> int:
+    """``resnet-study sweep``: ``overrides`` are the recipe fields its flags set."""
     if args.config:
         sweep = load_sweep(args.config, out=args.out, preset=args.preset, overrides=overrides,
                            models=_split(args.models), seeds=_seeds(args.seeds), nproc_per_run=args.nproc_per_run)
@@ -448,24 +442,3 @@ def _seeds(text: str | None) -> list[int] | None:
         return [int(s) for s in _split(text)]
     except ValueError:
         raise StudyError(f"--seeds takes comma-separated integers; got {text!r}") from None
-
-
-def add_sweep_parser(sub) -> None:
-    parser = sub.add_parser("sweep", help="train a grid of plain and residual networks, collect tables")
-    parser.add_argument("--config", help="experiments/NAME.yaml")
-    parser.add_argument("--models", help="comma-separated model names (instead of, or overriding, --config)")
-    parser.add_argument("--seeds", help="comma-separated seeds, e.g. 0,1,2")
-    parser.add_argument("--out", help="sweep folder (runs/, runs.csv, curves.csv)")
-    parser.add_argument("--workers", type=int, help="local workers (default: one per GPU, else one)")
-    parser.add_argument("--runs-per-gpu", type=int, default=1, help="concurrent runs on each GPU (default 1)")
-    parser.add_argument("--nproc-per-run", type=int, help="processes (GPUs) per run with torchrun/DDP (default 1)")
-    parser.add_argument("--launcher", choices=["local", "slurm", "submitit-local"], default="local",
-                        help="local workers, a SLURM job array through submitit, or submitit's local executor")
-    parser.add_argument("--partition", help="SLURM partition")
-    parser.add_argument("--timeout-min", type=int, default=24 * 60, help="SLURM time limit per run (minutes)")
-    parser.add_argument("--gpus-per-job", type=int, default=1)
-    parser.add_argument("--cpus-per-job", type=int, default=4)
-    parser.add_argument("--array-parallelism", type=int, default=64, help="SLURM array tasks at once")
-    parser.add_argument("--no-wait", action="store_true", help="submit and return; rerun to collect")
-    add_run_arguments(parser)
-    parser.set_defaults(func=_sweep_command)

@@ -79,7 +79,7 @@ def test_corrupt_jpeg_names_the_file(preset, tmp_path, capsys):
     out = tmp_path / "out"
     one_sentence(capsys, ["train", "--preset", preset, "--model", "resnet18", "--data-dir", str(data),
                           "--out", str(out), "--device", "cpu", "--iterations", "2", "--batch-size", "12",
-                          "--image-size", "32", "--workers-per-run", "1"], jpeg, "not a readable image")
+                          "--image-size", "32", "--loader-workers", "1"], jpeg, "not a readable image")
     assert not (out / "summary.json").exists()
 
 

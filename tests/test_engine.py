@@ -14,6 +14,7 @@ import pytest
 from resnet_study.cli import main
 from resnet_study.config import TrainConfig, make_config
 from resnet_study.engine import Trainer, learning_rate, train
+from resnet_study.errors import StudyError
 
 from conftest import Interrupt, crash_at, SHARED_CIFAR, needs_gpu, needs_shared_cifar
 
@@ -64,7 +65,7 @@ def test_finished_run_does_nothing_and_says_so(cifar_dir, tmp_path):
 
 def test_a_different_config_in_the_same_folder_is_refused(cifar_dir, tmp_path):
     train(small(cifar_dir, iterations=10), tmp_path, **QUIET)
-    with pytest.raises(ValueError, match="different configuration .*lr"):
+    with pytest.raises(StudyError, match="different configuration .*lr"):
         train(small(cifar_dir, iterations=10, lr=0.05), tmp_path, **QUIET)
 
 
@@ -141,9 +142,9 @@ def test_presets_and_strict_overrides():
     assert (paper.batch_size, paper.lr, paper.momentum, paper.weight_decay) == (128, 0.1, 0.9, 1e-4)
     assert paper.milestones == (32_000, 48_000) and paper.iterations == 64_000
     assert make_config("paper", {"milestones": "10,20", "amp": "false"}).milestones == (10, 20)
-    with pytest.raises(ValueError, match="unknown config key 'momentom'"):
+    with pytest.raises(StudyError, match="unknown config key 'momentom'"):
         make_config("paper", {"momentom": "0.5"})
-    with pytest.raises(ValueError, match="unknown preset"):
+    with pytest.raises(StudyError, match="unknown preset"):
         make_config("fast")
 
 
@@ -198,7 +199,7 @@ def test_real_subset_run_learns(tmp_path):
 
 def test_bench_runs_both_loops_on_cpu(cifar_dir, capsys):
     assert main(["bench", "--model", "cifar_resnet8", "--data-dir", str(cifar_dir), "--device", "cpu",
-                 "--steps", "3", "--warmup", "1", "--workers", "0", "--batch-size", "32"]) == 0
+                 "--steps", "3", "--warmup", "1", "--loader-workers", "0", "--batch-size", "32"]) == 0
     out = capsys.readouterr().out
     assert "engine" in out and "conventional" in out and "speed-up" in out
 
@@ -225,7 +226,7 @@ def test_paper_epochs_preset_is_section_4_2_in_epochs():
     assert cfg.resolved(4_653).iterations == round(182 * 4_653 / 128)
     shortened = make_config("paper_epochs", {"iterations": "1000"}).resolved(4_653)
     assert shortened.iterations == 1000 and shortened.milestones == (500, 750)  # the drops keep their place
-    with pytest.raises(ValueError, match="epoch_milestones"):
+    with pytest.raises(StudyError, match="epoch_milestones"):
         make_config("paper_epochs", {"milestones": "100,200"})
 
 

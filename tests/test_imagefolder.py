@@ -65,7 +65,7 @@ def test_lighting_shifts_colour_along_pca():
 
 def small(image_dir, **overrides):
     base = dict(model="resnet18", data_dir=str(image_dir), image_size=32, iterations=12, batch_size=24,
-                milestones=(8,), log_every=3, eval_every=6, checkpoint_every=6, workers=0, device="cpu")
+                milestones=(8,), log_every=3, eval_every=6, checkpoint_every=6, loader_workers=0, device="cpu")
     base.update(overrides)
     return make_config("imagenet_quick", base)
 
@@ -85,7 +85,7 @@ def test_imagefolder_run_learns(image_dir, tmp_path):
 def test_interrupted_imagefolder_run_resumes_mid_epoch(image_dir, tmp_path):
     from resnet_study.engine import Trainer
 
-    cfg = small(image_dir, workers=2)  # 3 iterations per epoch: the crash lands mid-epoch
+    cfg = small(image_dir, loader_workers=2)  # 3 iterations per epoch: the crash lands mid-epoch
     trainer = Trainer(cfg, tmp_path, **QUIET)
     crash_at(trainer, 7)
     with pytest.raises(Interrupt):
@@ -137,7 +137,7 @@ def test_sweep_starts_torchrun_runs(cifar_dir, tmp_path):
 def _cached_loaders(image_dir, **overrides):
     from resnet_study.data import make_loaders
 
-    cfg = small(image_dir, cache=True, workers=0, **overrides)
+    cfg = small(image_dir, cache=True, loader_workers=0, **overrides)
     return make_loaders(cfg, torch.device("cpu"))
 
 
@@ -174,7 +174,7 @@ def test_cached_crops_stay_inside_the_image_and_flip(image_dir):
 def test_cached_run_learns_and_resumes(image_dir, tmp_path):
     from resnet_study.engine import Trainer
 
-    cfg = small(image_dir, cache=True, workers=0, iterations=24, milestones=(18,))
+    cfg = small(image_dir, cache=True, loader_workers=0, iterations=24, milestones=(18,))
     whole = train(cfg, tmp_path / "whole", **QUIET)
     losses = pd.read_csv(tmp_path / "whole" / "curves.csv").train_loss
     assert whole["status"] == "done" and losses.iloc[-2:].mean() < losses.iloc[0] / 10

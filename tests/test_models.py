@@ -8,6 +8,7 @@ import torch
 import torchvision
 
 from resnet_study.cli import main
+from resnet_study.errors import StudyError
 from resnet_study.models import (ZeroPadShortcut, count_macs, count_parameters, create_model,
                                  describe, list_models, model_info)
 
@@ -155,12 +156,12 @@ def test_macs_of_cifar_resnet20():
     ("resnet19", "one of 18, 34, 50, 101, 152"), ("vgg16", "unknown model"), ("resnet", "unknown model"),
 ])
 def test_bad_names_state_the_rule(name, rule):
-    with pytest.raises(ValueError, match=rule.replace("+", r"\+")):
+    with pytest.raises(StudyError, match=rule.replace("+", r"\+")):
         create_model(name)
 
 
 def test_bad_shortcut():
-    with pytest.raises(ValueError, match="shortcut must be one of A, B, C"):
+    with pytest.raises(StudyError, match="shortcut must be one of A, B, C"):
         create_model("cifar_resnet20", shortcut="D")
 
 

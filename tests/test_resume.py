@@ -10,6 +10,7 @@ import torch
 from resnet_study.cli import main
 from resnet_study.config import make_config
 from resnet_study.engine import Trainer, train
+from resnet_study.errors import StudyError
 from resnet_study.io import exclusive_lock
 
 from conftest import Interrupt, crash_at, make_cifar_folder
@@ -102,7 +103,7 @@ def test_a_second_writer_gets_one_sentence(cifar_dir, tmp_path, capsys):
 def test_resume_refuses_other_data(cifar_dir, tmp_path):
     crash(config(cifar_dir), tmp_path / "run", 8)
     other = make_cifar_folder(tmp_path / "other", per_batch=63)
-    with pytest.raises(ValueError, match="trained on other data .*--data-dir"):
+    with pytest.raises(StudyError, match="trained on other data .*--data-dir"):
         train(config(other), tmp_path / "run", **QUIET)
 
 
@@ -111,7 +112,7 @@ def test_resume_refuses_another_thread_count(cifar_dir, tmp_path):
     threads = torch.get_num_threads()
     torch.set_num_threads(threads + 1)
     try:
-        with pytest.raises(ValueError, match=f"{threads} CPU threads .*OMP_NUM_THREADS={threads}"):
+        with pytest.raises(StudyError, match=f"{threads} CPU threads .*OMP_NUM_THREADS={threads}"):
             train(config(cifar_dir), tmp_path / "run", **QUIET)
     finally:
         torch.set_num_threads(threads)
@@ -122,7 +123,7 @@ def test_checkpoint_without_config_json_keeps_its_config(cifar_dir, tmp_path):
     out = tmp_path / "run"
     crash(config(cifar_dir), out, 8)
     (out / "config.json").unlink()
-    with pytest.raises(ValueError, match="different configuration \\(lr differ from its checkpoint\\)"):
+    with pytest.raises(StudyError, match="different configuration \\(lr differ from its checkpoint\\)"):
         train(config(cifar_dir, lr=0.05), out, **QUIET)
 
 

@@ -58,7 +58,7 @@ def test_pad_changes_no_parameter_and_no_plain_twin(depth):
     torch.manual_seed(0)
     plain_both = create_model(f"cifar_plain{depth}", pad="both")
     torch.testing.assert_close(outputs(plain_after, x), outputs(plain_both, x), rtol=0, atol=0)
-    with pytest.raises(ValueError, match="pad must be one of after, both"):
+    with pytest.raises(StudyError, match="pad must be one of after, both"):
         create_model("cifar_resnet20", pad="before")
 
 

@@ -14,14 +14,14 @@ from .cifar import load_cifar10
 from .folder_loader import FolderLoader
 from .image_cache import ScaleAugmentLoader, decode
 from .imagefolder import image_folder_splits, scale_range
-from .loader import DeviceLoader, normalization
+from .loader import DeviceLoader, Loader, normalization
 
 
 @dataclass
 class Loaders:
-    train: object  # DeviceLoader or FolderLoader
-    eval: object  # what test_error is measured on
-    val: object | None  # the holdout, when there is also a test set
+    train: Loader
+    eval: Loader  # what test_error is measured on
+    val: Loader | None  # the holdout, when there is also a test set
     train_images: int
     description: dict
     notes: list[str]
@@ -51,8 +51,8 @@ def cached_folder_loaders(train, val, cfg, device: torch.device, rank: int, worl
     """Train and val loaders over images decoded once: training images at the largest scale
     of the augmentation, val images as the evaluation transform makes them (resize, centre crop)."""
     low, high = scale_range(cfg.image_size)
-    train_split = decode(train, high, workers=cfg.workers, desc="decoding train")
-    val_split = decode(val, low, cfg.image_size, workers=cfg.workers, desc="decoding val")
+    train_split = decode(train, high, loader_workers=cfg.loader_workers, desc="decoding train")
+    val_split = decode(val, low, cfg.image_size, loader_workers=cfg.loader_workers, desc="decoding val")
     mean, std = normalization("imagenet", train_split)  # as the DataLoader path (section 3.4)
     common = dict(device=device, seed=cfg.seed, channels_last=cfg.channels_last, rank=rank, world=world)
     return (ScaleAugmentLoader(train_split, mean, std, cfg.batch_size, size=cfg.image_size,
@@ -71,7 +71,7 @@ def make_loaders(cfg, device: torch.device, rank: int = 0, world: int = 1) -> Lo
         if cfg.cache:
             return Loaders(*cached_folder_loaders(train, val, cfg, device, rank, world), None, len(train),
                            description, [], fingerprint)
-        common = dict(device=device, seed=cfg.seed, workers=cfg.workers, rank=rank, world=world,
+        common = dict(device=device, seed=cfg.seed, loader_workers=cfg.loader_workers, rank=rank, world=world,
                       channels_last=cfg.channels_last)
         return Loaders(FolderLoader(train, cfg.batch_size, **common), FolderLoader(val, 250, **common), None,
                        len(train), description, [], fingerprint)

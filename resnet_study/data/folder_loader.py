@@ -44,9 +44,9 @@ class EpochBatches(Sampler[list[int]]):
 class FolderLoader:
     """Minibatches of a map-style dataset; ``batch_size`` is the global batch across ranks."""
 
-    def __init__(self, dataset: Dataset, batch_size: int, *, device: torch.device, seed: int = 0, workers: int = 4,
-                 rank: int = 0, world: int = 1, channels_last: bool = False) -> None:
-        self.dataset, self.device, self.seed, self.workers = dataset, device, seed, workers
+    def __init__(self, dataset: Dataset, batch_size: int, *, device: torch.device, seed: int = 0,
+                 loader_workers: int = 4, rank: int = 0, world: int = 1, channels_last: bool = False) -> None:
+        self.dataset, self.device, self.seed, self.loader_workers = dataset, device, seed, loader_workers
         self.global_batch = min(batch_size, len(dataset))
         self.batch_size = self.global_batch // world  # this rank's share
         self.steps_per_epoch = len(dataset) // self.global_batch
@@ -54,7 +54,7 @@ class FolderLoader:
         self._iterator, self._next = None, None
 
     def _loader(self, **kwargs) -> DataLoader:
-        return DataLoader(self.dataset, num_workers=self.workers, pin_memory=self.device.type == "cuda",
+        return DataLoader(self.dataset, num_workers=self.loader_workers, pin_memory=self.device.type == "cuda",
                           persistent_workers=False, **kwargs)
 
     def _to_device(self, x: torch.Tensor, y: torch.Tensor):

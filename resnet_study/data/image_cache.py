@@ -22,11 +22,11 @@ from .imagefolder import EIGVAL, EIGVEC, scale_range
 from .loader import DeviceLoader
 
 
-def decode(dataset, side: int, crop: int | None = None, workers: int = 2, desc: str = "decoding") -> Split:
+def decode(dataset, side: int, crop: int | None = None, loader_workers: int = 2, desc: str = "decoding") -> Split:
     """Every image of an ``image_folder_splits`` dataset resized (shorter side ``side``) and
     centre-cropped to ``crop`` (default ``side``), as one uint8 array (N, 3, crop, crop)."""
     transform = T.Compose([T.Resize(side), T.CenterCrop(crop or side), T.PILToTensor()])
-    loader = DataLoader(dataset.with_transform(transform), batch_size=256, num_workers=workers)
+    loader = DataLoader(dataset.with_transform(transform), batch_size=256, num_workers=loader_workers)
     images, labels = [], []
     with worker_sentences():  # a corrupt JPEG is one sentence naming it
         for x, y in tqdm(loader, desc=desc, unit="batch", leave=False, disable=None):

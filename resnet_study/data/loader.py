@@ -1,5 +1,5 @@
 """A device-resident CIFAR loader in the manner of airbench: the whole split lives on the device
-as uint8, and crop and flip run there in a few batched tensor ops. No workers, no PIL.
+as uint8, and crop and flip run there in a few batched tensor ops. No DataLoader processes, no PIL.
 
 Every batch is a pure function of (seed, iteration), so a resumed run sees exactly the data
 an uninterrupted run would.
@@ -7,13 +7,33 @@ an uninterrupted run would.
 
 from __future__ import annotations
 
+from typing import Iterator, Protocol
+
 import torch
 from torch import Tensor
 
+from ..config import NORMALIZATIONS
+from ..errors import StudyError
 from .cifar import Split
 from .imagefolder import IMAGENET_MEAN, IMAGENET_STD
 
-NORMALIZATIONS = ("pixel", "channel", "imagenet")
+
+class Loader(Protocol):
+    """What the engine asks of a loader; ``DeviceLoader`` (CIFAR), ``ScaleAugmentLoader``
+    (ImageFolder decoded once) and ``FolderLoader`` (ImageFolder decoded per batch) provide it.
+
+    Every minibatch is a function of (seed, iteration) alone: a loader built afresh after a
+    resume returns the batches an uninterrupted run would have seen, in any order of calls.
+    """
+
+    global_batch: int  # images per step, summed over the processes of a distributed run
+
+    def batch(self, iteration: int) -> tuple[Tensor, Tensor]:
+        """Training minibatch ``iteration`` (0-based; epochs follow one another without end):
+        this process's share of the images, normalised, augmented and on the device, with labels."""
+
+    def eval_batches(self, batch_size: int) -> Iterator[tuple[Tensor, Tensor]]:
+        """This process's share of the split, each image once, in order, without augmentation."""
 
 
 def _mix(seed: int, *salt: int) -> int:
@@ -114,5 +134,5 @@ def normalization(kind: str, split: Split) -> tuple[Tensor, Tensor]:
     if kind == "imagenet":
         return torch.tensor(IMAGENET_MEAN)[:, None, None], torch.tensor(IMAGENET_STD)[:, None, None]
     if kind not in NORMALIZATIONS:
-        raise ValueError(f"normalize must be one of {', '.join(NORMALIZATIONS)}; got {kind!r}")
+        raise StudyError(f"normalize must be one of {', '.join(NORMALIZATIONS)}; got {kind!r}")
     return pixel_statistics(split, per_pixel=kind == "pixel")

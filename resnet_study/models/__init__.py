@@ -1,12 +1,25 @@
-"""Paired plain and residual networks: ``create_model("cifar_plain56")``, ``list_models()``."""
+"""Paired plain and residual networks: ``create_model("cifar_plain56")``, ``list_models()``.
+
+Names, families and ``model_info`` import no torch; the nets, their counts and checkpoint
+reading load with it on first use.
+"""
+
+from importlib import import_module
 
 from . import cifar, imagenet  # noqa: F401  (register the families)
 from ._registry import ModelInfo, create_model, list_models, model_info
-from .complexity import count_macs, count_parameters, describe
-from .resnet import BasicBlock, Bottleneck, ResNet, ZeroPadShortcut
-from .weights import Checkpoint, read_checkpoint
 
-__all__ = [
-    "BasicBlock", "Bottleneck", "Checkpoint", "ModelInfo", "ResNet", "ZeroPadShortcut", "count_macs",
-    "count_parameters", "create_model", "describe", "list_models", "model_info", "read_checkpoint",
-]
+_LAZY = {
+    "count_macs": "complexity", "count_parameters": "complexity", "describe": "complexity",
+    "BasicBlock": "resnet", "Bottleneck": "resnet", "ResNet": "resnet", "ZeroPadShortcut": "resnet",
+    "Checkpoint": "weights", "read_checkpoint": "weights",
+}
+
+
+def __getattr__(name: str):  # PEP 562: torch-backed names load when first used
+    if name in _LAZY:
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["ModelInfo", "create_model", "list_models", "model_info", *_LAZY]

@@ -1,7 +1,8 @@
 """A registry of model families, in the manner of timm's ``register_model``/``create_model``.
 
 A family is a name prefix plus a builder that takes the depth (``cifar_plain`` + ``56``), because
-CIFAR depth is any 6n+2; ``list_models`` lists the depths the paper trained.
+CIFAR depth is any 6n+2; ``list_models`` lists the depths the paper trained. Reading a name
+imports no torch: the command line checks names before it loads the nets.
 """
 
 from __future__ import annotations
@@ -9,9 +10,12 @@ from __future__ import annotations
 import fnmatch
 import re
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from torch import nn
+from ..errors import StudyError
+
+if TYPE_CHECKING:
+    from torch import nn
 
 
 @dataclass(frozen=True)
@@ -23,7 +27,7 @@ class Family:
     paper_depths: tuple[int, ...]
     input_size: tuple[int, int, int]
     default_shortcut: str
-    check_depth: Callable[[int], None]  # raises ValueError stating the depth rule
+    check_depth: Callable[[int], None]  # raises StudyError stating the depth rule
 
 
 @dataclass(frozen=True)
@@ -58,14 +62,14 @@ def _parse(name: str) -> tuple[Family, int]:
     match = _NAME.match(name)
     if match is None or match.group(1) not in _FAMILIES:
         known = ", ".join(f"{p}<depth>" for p in sorted(_FAMILIES))
-        raise ValueError(f"unknown model {name!r}; names are {known} (see list_models())")
+        raise StudyError(f"unknown model {name!r}; names are {known} (see list_models())")
     family, depth = _FAMILIES[match.group(1)], int(match.group(2))
     family.check_depth(depth)
     return family, depth
 
 
 def model_info(name: str) -> ModelInfo:
-    """What a model name means, without building it; ``ValueError`` for a bad name or depth."""
+    """What a model name means, without building it; ``StudyError`` for a bad name or depth."""
     family, depth = _parse(name)
     return ModelInfo(name, family.dataset, depth, family.residual, family.input_size,
                      family.default_shortcut)

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from ..errors import StudyError
 from ._registry import register_family
-from .resnet import BasicBlock, ResNet
+
+if TYPE_CHECKING:
+    from .resnet import ResNet
 
 PAPER_DEPTHS = (20, 32, 44, 56, 110, 1202)  # Table 6
 
 
 def check_cifar_depth(depth: int) -> None:
     if depth < 8 or (depth - 2) % 6:
-        raise ValueError(f"CIFAR depth must be 6n+2 with n >= 1 (8, 14, 20, 32, 44, 56, 110, ...); got {depth}")
+        raise StudyError(f"CIFAR depth must be 6n+2 with n >= 1 (8, 14, 20, 32, 44, 56, 110, ...); got {depth}")
 
 
 def _cifar_net(depth: int, residual: bool, shortcut: str = "A", pad: str = "after",
                num_classes: int = 10) -> ResNet:
+    from .resnet import BasicBlock, ResNet  # torch loads when a net is built, not when a name is read
+
     check_cifar_depth(depth)
     n = (depth - 2) // 6
     # 16/32/64 filters on 32/16/8 maps, 3x3 stem, no pooling; option A by default (section 4.2).

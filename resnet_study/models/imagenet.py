@@ -2,29 +2,36 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from ..errors import StudyError
 from ._registry import register_family
-from .resnet import BasicBlock, Bottleneck, ResNet
+
+if TYPE_CHECKING:
+    from .resnet import ResNet
 
 # Table 1: block type and blocks per stage (conv2_x .. conv5_x).
 STAGES = {
-    18: (BasicBlock, [2, 2, 2, 2]),
-    34: (BasicBlock, [3, 4, 6, 3]),
-    50: (Bottleneck, [3, 4, 6, 3]),
-    101: (Bottleneck, [3, 4, 23, 3]),
-    152: (Bottleneck, [3, 8, 36, 3]),
+    18: ("BasicBlock", [2, 2, 2, 2]),
+    34: ("BasicBlock", [3, 4, 6, 3]),
+    50: ("Bottleneck", [3, 4, 6, 3]),
+    101: ("Bottleneck", [3, 4, 23, 3]),
+    152: ("Bottleneck", [3, 8, 36, 3]),
 }
 
 
 def check_imagenet_depth(depth: int) -> None:
     if depth not in STAGES:
-        raise ValueError(f"ImageNet depth must be one of {', '.join(map(str, STAGES))}; got {depth}")
+        raise StudyError(f"ImageNet depth must be one of {', '.join(map(str, STAGES))}; got {depth}")
 
 
 def _imagenet_net(depth: int, residual: bool, shortcut: str = "B", stride_in_1x1: bool = True,
                   pad: str = "after", num_classes: int = 1000) -> ResNet:
+    from . import resnet as blocks  # torch loads when a net is built, not when a name is read
+
     check_imagenet_depth(depth)
     block, layers = STAGES[depth]
-    return ResNet(block, layers, [64, 128, 256, 512], residual=residual, shortcut=shortcut,
+    return blocks.ResNet(getattr(blocks, block), layers, [64, 128, 256, 512], residual=residual, shortcut=shortcut,
                   stride_in_1x1=stride_in_1x1, pad=pad, num_classes=num_classes)
 
 

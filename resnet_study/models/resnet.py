@@ -14,6 +14,8 @@ import torch
 from torch import Tensor, nn
 import torch.nn.functional as F
 
+from ..errors import StudyError
+
 SHORTCUTS = ("A", "B", "C")
 PADS = ("after", "both")
 
@@ -57,7 +59,7 @@ def make_shortcut(option: str, in_planes: int, out_planes: int, stride: int,
     the zero channels go), B projects (1x1 conv + BN) only there, C projects on every shortcut.
     """
     if option not in SHORTCUTS:
-        raise ValueError(f"shortcut must be one of {', '.join(SHORTCUTS)}; got {option!r}")
+        raise StudyError(f"shortcut must be one of {', '.join(SHORTCUTS)}; got {option!r}")
     changes_shape = stride != 1 or in_planes != out_planes
     if option == "A":
         return ZeroPadShortcut(out_planes - in_planes, stride, pad) if changes_shape else None
@@ -147,9 +149,9 @@ class ResNet(nn.Module):
         super().__init__()
         init_seed = int(torch.randint(2**62, (), device="cpu"))  # drawn before any layer exists
         if shortcut not in SHORTCUTS:
-            raise ValueError(f"shortcut must be one of {', '.join(SHORTCUTS)}; got {shortcut!r}")
+            raise StudyError(f"shortcut must be one of {', '.join(SHORTCUTS)}; got {shortcut!r}")
         if pad not in PADS:
-            raise ValueError(f"pad must be one of {', '.join(PADS)}; got {pad!r}")
+            raise StudyError(f"pad must be one of {', '.join(PADS)}; got {pad!r}")
         self.residual = residual
         self.shortcut = shortcut
         self.pad = pad

@@ -14,7 +14,15 @@ from resnet_study.data import write_batch
 SHARED_CIFAR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "cifar10-subset"
 needs_shared_cifar = pytest.mark.skipif(not (SHARED_CIFAR / "cifar-10-batches-py").is_dir(),
                                         reason="../shared/data/cifar10-subset is not beside the checkout")
-needs_gpu = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+
+
+def pytest_collection_modifyitems(config, items):
+    """The ``gpu`` marker means what pyproject.toml says: the test is skipped without a CUDA device."""
+    if torch.cuda.is_available():
+        return
+    for item in items:
+        if "gpu" in item.keywords:
+            item.add_marker(pytest.mark.skip(reason="needs a CUDA GPU"))
 
 
 def learnable_images(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

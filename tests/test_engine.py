@@ -16,7 +16,7 @@ from resnet_study.config import TrainConfig, make_config
 from resnet_study.engine import Trainer, learning_rate, train
 from resnet_study.errors import StudyError
 
-from conftest import Interrupt, crash_at, SHARED_CIFAR, needs_gpu, needs_shared_cifar
+from conftest import Interrupt, crash_at, SHARED_CIFAR, needs_shared_cifar
 
 QUIET = dict(progress=False, log=lambda *_: None)
 
@@ -250,7 +250,6 @@ def test_lr_reaches_the_step_after_a_milestone(cifar_dir, tmp_path):
 
 
 @pytest.mark.gpu
-@needs_gpu
 def test_gpu_run_learns_with_bf16_and_channels_last(cifar_dir, tmp_path):
     summary = train(small(cifar_dir, device="cuda", iterations=60, milestones=(40, 50)), tmp_path, **QUIET)
     assert summary["status"] == "done" and summary["final_test_error"] < 0.5

@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import tempfile
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -103,17 +104,27 @@ def check_writable(path: str | Path) -> None:
 # ---- locks ---------------------------------------------------------------------------------------
 # An exclusive flock: the kernel drops it when its holder dies, even by kill -9, so a dead
 # process never blocks anyone, and the file names its holder for the message of the next one.
+# ``is_locked`` probes by taking the lock shared for an instant, so a lock that is busy is tried
+# again for PROBE_SECONDS before another process is taken to hold it.
+PROBE_SECONDS = 0.2
+
+
 @contextmanager
 def exclusive_lock(path: str | Path):
     """Yields True while this process holds ``path``'s lock, False when another process does."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
+        deadline = time.monotonic() + PROBE_SECONDS
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    yield False
+                    return
+                time.sleep(0.01)
         handle.seek(0)
         handle.truncate()
         handle.write(f"process {os.getpid()} on {os.uname().nodename}\n")

@@ -217,3 +217,21 @@ def test_paper_preset_on_a_cpu_says_how_long_it_would_take(cifar_dir, tmp_path):
                               overrides={"data_dir": str(cifar_dir)})) is None
     assert cpu_estimate(Sweep(out=str(tmp_path), models=["cifar_resnet8"], overrides={"data_dir": str(cifar_dir),
                                                                                       "iterations": 100})) is None
+
+
+def test_a_peers_status_probe_does_not_make_a_claim_fail(tmp_path):
+    """``run_status`` probes a run's lock by taking it shared for an instant; a claim made in that
+    instant must still get the run (else a worker skips it and ``work`` can end with it queued)."""
+    import fcntl
+    import threading
+
+    from resnet_study.sweep import lock_path
+
+    sweep = Sweep(out=str(tmp_path), models=["cifar_plain8"])
+    path = lock_path(sweep, "cifar_plain8", 0)
+    path.parent.mkdir(parents=True)
+    with open(path, "a+") as probe:
+        fcntl.flock(probe, fcntl.LOCK_SH)  # a peer's run_status, caught mid-probe
+        threading.Timer(0.05, fcntl.flock, (probe, fcntl.LOCK_UN)).start()
+        with claim(sweep, "cifar_plain8", 0) as mine:
+            assert mine

@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from .engine import Trainer, build_model, device_name
+from .errors import StudyError
 from .io import git_commit
 
 
@@ -36,6 +37,21 @@ def time_engine(trainer: Trainer, steps: int, warmup: int) -> float:
     trainer.metrics.tolist()  # the engine reads its metrics once per logged row
     _synchronize(trainer.device)
     return steps * trainer.train_loader.batch_size / (time.perf_counter() - start)
+
+
+def check_conventional(cfg) -> None:
+    """One sentence unless torchvision's CIFAR10 can read ``cfg.data_dir``: the conventional loop
+    needs CIFAR-10 with all five training batches and batches.meta (our loader takes subsets)."""
+    from .data.cifar import FOLDER, TRAIN_BATCHES
+
+    if cfg.dataset != "cifar10":
+        raise StudyError("the conventional loop reads CIFAR-10 only; time ImageFolder data with --engine-only")
+    root = Path(cfg.data_dir)
+    folder = root if root.name == FOLDER else root / FOLDER
+    missing = [name for name in [*TRAIN_BATCHES, "batches.meta"] if not (folder / name).is_file()]
+    if missing and any((folder / name).exists() for name in TRAIN_BATCHES):  # none: the engine downloads or says so
+        raise StudyError(f"{folder} lacks {', '.join(missing)}, which the conventional loop (torchvision's "
+                         f"CIFAR10) needs; add them or pass --engine-only")
 
 
 def conventional_loader(data_dir: str, batch_size: int, workers: int, pin_memory: bool):

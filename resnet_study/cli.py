@@ -72,6 +72,9 @@ def _models(args: argparse.Namespace) -> None:
     from .models import list_models, model_info
 
     names = [n.strip() for n in args.names.split(",") if n.strip()] if args.names else list_models()
+    if not names:
+        raise StudyError(f"--names takes comma-separated model names, e.g. cifar_plain20,cifar_resnet20; "
+                         f"got {args.names!r}")
     for name in names:
         model_info(name)  # a bad name is one sentence before any net is built
     from .models import describe
@@ -90,13 +93,26 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from .io import check_writable
+
     cfg = run_config(args, model=args.model)
-    from .bench import benchmark, describe
+    if args.steps < 1 or args.warmup < 0:
+        raise StudyError(f"--steps must be 1 or more and --warmup 0 or more; got {args.steps} and {args.warmup}")
+    if args.json:  # checked before the minutes of timing
+        if Path(args.json).is_dir():
+            raise StudyError(f"--json {args.json} is a folder; give a file name")
+        check_writable(Path(args.json).absolute().parent)
+    from .bench import benchmark, check_conventional, describe
     from .io import write_json
 
+    if not args.engine_only:
+        check_conventional(cfg)
     result = benchmark(cfg, steps=args.steps, warmup=args.warmup, conventional=not args.engine_only)
     print(describe(result))
     if args.json:
+        Path(args.json).absolute().parent.mkdir(parents=True, exist_ok=True)
         write_json(args.json, result)
 
 
@@ -128,8 +144,16 @@ def _evaluate(args: argparse.Namespace) -> None:
 
 
 # ---- parser -----------------------------------------------------------------------------------------
+class OneLineParser(argparse.ArgumentParser):
+    """argparse's errors (``--seed x``, a missing ``--model``) in one line, without the usage
+    (``train``'s alone runs to twenty lines); exit status 2 as argparse's."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="resnet-study", description=__doc__.split("\n\n")[0])
+    parser = OneLineParser(prog="resnet-study", description=__doc__.split("\n\n")[0])
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 

@@ -82,16 +82,33 @@ class TrainConfig:
         for name in ("lr", "momentum", "weight_decay", "gamma", "warmup_lr", "warmup_error"):
             if not math.isfinite(getattr(self, name)):
                 raise StudyError(f"{name.replace('_', '-')} must be a finite number; got {getattr(self, name)}")
-        if self.lr <= 0:
-            raise StudyError(f"lr must be positive; got {self.lr}")
+        for name in ("lr", "warmup_lr"):
+            if getattr(self, name) <= 0:
+                raise StudyError(f"{name.replace('_', '-')} must be positive; got {getattr(self, name)}")
+        for name in ("momentum", "weight_decay"):  # torch's SGD rejects negative values with a traceback
+            if getattr(self, name) < 0:
+                raise StudyError(f"{name.replace('_', '-')} must be 0 or more; got {getattr(self, name)}")
+        for name in ("milestones", "epoch_milestones"):
+            bad = [m for m in getattr(self, name) if not (math.isfinite(m) and m >= 0)]
+            if bad:
+                raise StudyError(f"{name.replace('_', '-')} must be finite numbers 0 or more; got {bad[0]}")
+        if not re.fullmatch(r"auto|cpu|cuda(:\d+)?", self.device):
+            raise StudyError(f"device must be auto, cpu or cuda[:N]; got {self.device!r}")
+        if self.image_size <= 0:
+            raise StudyError(f"image-size must be a positive integer; got {self.image_size}")
+        if self.loader_workers < 0:
+            raise StudyError(f"loader-workers must be 0 or more; got {self.loader_workers}")
+        if self.dataset == "imagefolder" and self.batch_size < 2 and self.image_size <= 32:
+            raise StudyError(f"batch-size 1 cannot train ImageNet nets at image-size {self.image_size}: their last "
+                             f"layers see 1x1 maps and batch normalisation needs 2 values per channel")
         if self.normalize not in ("pixel", "channel"):
             raise StudyError(f"normalize must be 'pixel' or 'channel'; got {self.normalize!r}")
         if self.shortcut not in (None, "A", "B", "C"):
             raise StudyError(f"shortcut must be one of A, B, C; got {self.shortcut!r}")
         if self.holdout < 0:
             raise StudyError(f"holdout must be 0 or more; got {self.holdout}")
-        if self.epochs is not None and not self.epochs > 0:
-            raise StudyError(f"epochs must be positive; got {self.epochs}")
+        if self.epochs is not None and not (math.isfinite(self.epochs) and self.epochs > 0):
+            raise StudyError(f"epochs must be a positive finite number; got {self.epochs}")
         return self
 
     def resolved(self, train_images: int) -> "TrainConfig":
@@ -214,12 +231,14 @@ def to_assignments(cfg: TrainConfig) -> list[str]:
 
 def make_config(preset: str = "paper", overrides: dict | None = None) -> TrainConfig:
     """A preset with ``overrides`` (field name -> value, or -> string to convert) applied."""
-    if preset not in PRESETS:
+    if not isinstance(preset, str) or preset not in PRESETS:
         raise StudyError(f"unknown preset {preset!r}; presets are {', '.join(PRESETS)}")
     hints = typing.get_type_hints(TrainConfig)
     values = dict(PRESETS[preset], preset=preset)
     given = {}
     for key, value in (overrides or {}).items():
+        if not isinstance(key, str):
+            raise StudyError(f"config key {key!r} is not a name; keys are {', '.join(hints)}")
         key = key.replace("-", "_")
         if key in RENAMED:
             raise StudyError(f"config key {key!r} is now called {RENAMED[key]!r}")

@@ -29,7 +29,8 @@ from .errors import StudyError
 from .analysis import conv_weights, gradient_norms, layer_responses
 from .io import check_writable, git_commit, read_json, write_csv, write_json
 from .models import create_model, model_info
-from .runfolder import FINISHED, RowLog, check_same_config, load_checkpoint, read_config, save_checkpoint, writer_lock
+from .runfolder import (FINISHED, RowLog, check_same_config, load_checkpoint, read_config, restore, save_checkpoint,
+                        writer_lock)
 
 CURVE_COLUMNS = ["iteration", "epoch", "lr", "train_loss", "train_error", "test_error"]
 GRADIENT_COLUMNS = ["iteration", "layer", "name", "grad_norm"]
@@ -187,8 +188,8 @@ class Trainer:
         if state is None:
             return False
         self._check_same_numerics(state)
-        self.model.load_state_dict(state.pop("model"))
-        self.optimizer.load_state_dict(state.pop("optimizer"))
+        restore(self.model, state.pop("model"), self.out / "checkpoint.pt")
+        restore(self.optimizer, state.pop("optimizer"), self.out / "checkpoint.pt")
         self.metrics.copy_(state.pop("metrics"))
         self.first_bad.copy_(state.pop("first_bad"))
         torch.set_rng_state(state.pop("torch_rng").cpu())

@@ -9,6 +9,7 @@ dicts, our ``checkpoint.pt``; writes ``evaluation.json`` and ``responses.csv``.
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 import warnings
 from pathlib import Path
@@ -21,10 +22,10 @@ from .config import make_config
 from .data import DeviceLoader, load_cifar10, make_loaders, normalization
 from .engine import build_model, resolve_device
 from .errors import StudyError
-from .io import check_writable, git_commit, write_csv, write_json
+from .io import atomic_path, check_writable, git_commit, write_csv
 from .models import create_model, model_info, read_checkpoint
 from .models.weights import AKAMASTER
-from .runfolder import load_checkpoint, read_config, writer_lock
+from .runfolder import check_same_config, load_checkpoint, read_config, restore, writer_lock
 
 
 def run_responses(run: str | Path, batch_size: int = 256, device: str = "auto") -> pd.DataFrame:
@@ -33,12 +34,17 @@ def run_responses(run: str | Path, batch_size: int = 256, device: str = "auto") 
     saved = read_config(run)
     if saved is None or not (run / "checkpoint.pt").exists():
         raise StudyError(f"{run} is not a run folder (it needs config.json and checkpoint.pt)")
-    cfg = make_config(saved.get("preset", "paper"), saved)
+    try:
+        cfg = make_config(saved.get("preset", "paper"), saved)
+    except StudyError as err:
+        raise StudyError(f"{run / 'config.json'}: {err}") from None
     dev = resolve_device(device)
     loaders = make_loaders(cfg, dev)
     model = build_model(cfg, loaders.description.get("classes")).to(dev)
     with writer_lock(run):
-        model.load_state_dict(load_checkpoint(run, dev, print)["model"])
+        state = load_checkpoint(run, dev, print)
+        check_same_config(run, cfg.to_dict(), state["config"], "checkpoint")
+        restore(model, state["model"], run / "checkpoint.pt")
         frame = layer_responses(model.eval(), loaders.eval.eval_batches(batch_size), batch_size)
         write_csv(run / "responses.csv", frame)
     return frame
@@ -98,8 +104,10 @@ def evaluate(model_name: str, weights: str | Path, data_dir: str | Path, out: st
         "evaluated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     out.mkdir(parents=True, exist_ok=True)
-    write_csv(out / "responses.csv", responses)
-    write_json(out / "evaluation.json", result)
+    # Both files or neither: a full disk leaves no responses.csv without its evaluation.json.
+    with atomic_path(out / "responses.csv") as responses_tmp, atomic_path(out / "evaluation.json") as result_tmp:
+        responses.to_csv(responses_tmp, index=False)
+        result_tmp.write_text(json.dumps(result, indent=2) + "\n")
     return dict(result, out=str(out))
 
 

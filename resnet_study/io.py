@@ -77,6 +77,9 @@ def read_json(path: str | Path) -> dict | None:
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise StudyError(f"{path} is truncated or not valid JSON ({str(err).splitlines()[0]}); "
                          f"restore or delete it") from None
+    except OSError as err:  # a folder or an unreadable file in its place
+        raise StudyError(f"{path} cannot be read ({err.strerror or type(err).__name__}); restore or "
+                         f"delete it") from None
     if not isinstance(data, dict):
         raise StudyError(f"{path} does not hold a JSON object; restore or delete it")
     return data

@@ -10,6 +10,7 @@ tables and ``responses`` read them through it. torch loads only to read or write
 from __future__ import annotations
 
 import csv
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -104,7 +105,12 @@ def save_checkpoint(folder: Path, state: dict) -> None:
     target = folder / CHECKPOINT
     with atomic_path(target) as tmp:
         with open(tmp, "wb") as handle:  # a file object, so a full disk raises OSError(ENOSPC)
-            torch.save(state, handle)
+            try:
+                torch.save(state, handle)
+            except RuntimeError as err:  # torch's zip writer fails again while closing, hiding that OSError
+                if isinstance(err.__context__, OSError):
+                    raise err.__context__ from None
+                raise
         if target.exists():
             target.replace(folder / PREVIOUS_CHECKPOINT)
 
@@ -119,11 +125,14 @@ def load_checkpoint(folder: Path, device, warn) -> dict | None:
         if not path.exists():
             continue
         try:
-            state = torch.load(path, map_location=device, weights_only=True)
+            with warnings.catch_warnings():  # garbage can look like a newer pickle protocol: a warning
+                warnings.simplefilter("ignore")
+                state = torch.load(path, map_location=device, weights_only=True)
         except Exception as err:  # truncated zip, bad pickle, wrong magic: all mean "damaged"
             problems.append(f"{path.name}: {type(err).__name__}")
             continue
-        if not isinstance(state, dict) or not CHECKPOINT_KEYS <= set(state):
+        if (not isinstance(state, dict) or not CHECKPOINT_KEYS <= set(state)
+                or not all(isinstance(state[k], dict) for k in ("model", "optimizer", "config", "data"))):
             problems.append(f"{path.name}: not a checkpoint of this version")
             continue
         if problems:
@@ -134,3 +143,12 @@ def load_checkpoint(folder: Path, device, warn) -> dict | None:
         raise StudyError(f"{folder / CHECKPOINT} is corrupt or truncated ({'; '.join(problems)}); delete the "
                          f"checkpoint files to start the run over")
     return None
+
+
+def restore(module, state: dict, path: Path) -> None:
+    """``module.load_state_dict(state)``: one sentence naming the file when its tensors do not fit."""
+    try:
+        module.load_state_dict(state)
+    except (RuntimeError, ValueError, KeyError) as err:
+        raise StudyError(f"{path} holds a {type(module).__name__} state that does not fit this run "
+                         f"({type(err).__name__}); delete the checkpoint files to start the run over") from None

@@ -66,7 +66,10 @@ class Sweep:
 
         from .data import image_folder_splits, load_cifar10
 
+        from .engine import resolve_device
+
         cfg = self.config(*self.runs()[0])
+        resolve_device(cfg.device)  # cuda on a machine without one: one sentence, not a failure per run
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # each run states its own subset warning
             if cfg.dataset == "cifar10":
@@ -75,6 +78,11 @@ class Sweep:
                 image_folder_splits(cfg.data_dir, cfg.image_size, classes=cfg.classes)
 
     def validate(self) -> "Sweep":
+        for key, kinds in (("out", (str, os.PathLike)), ("name", str), ("preset", str)):
+            if not isinstance(getattr(self, key), kinds):
+                raise StudyError(f"{key} must be a name; got {getattr(self, key)!r}")
+        if type(self.nproc_per_run) is not int or self.nproc_per_run < 1:
+            raise StudyError(f"nproc_per_run must be an integer, 1 or more; got {self.nproc_per_run!r}")
         if not isinstance(self.models, list) or not all(isinstance(m, str) for m in self.models):
             raise StudyError(f"models must be a list of model names, e.g. [cifar_plain20, cifar_resnet20]; "
                              f"got {self.models!r}")
@@ -102,6 +110,8 @@ def load_sweep(path: str | Path, **overrides) -> Sweep:
         raise StudyError(f"sweep config {path} does not exist")
     try:
         spec = yaml.safe_load(path.read_text()) or {}
+    except (OSError, UnicodeDecodeError) as err:
+        raise StudyError(f"sweep config {path} cannot be read ({type(err).__name__}); give a YAML file") from None
     except yaml.YAMLError as err:
         where = getattr(err, "problem_mark", None)
         line = f" at line {where.line + 1}" if where is not None else ""
@@ -118,6 +128,8 @@ def load_sweep(path: str | Path, **overrides) -> Sweep:
     spec.setdefault("name", path.stem)
     spec["overrides"] = {**(spec.get("overrides") or {}), **overrides.pop("overrides", {})}
     spec.update({k: v for k, v in overrides.items() if v is not None})
+    if "models" not in spec:
+        raise StudyError(f"{path} lists no models; add models: [cifar_plain20, cifar_resnet20] or give --models")
     return Sweep(**spec)
 
 
@@ -414,6 +426,9 @@ def sweep_command(args: argparse.Namespace, overrides: dict) -> int:
         raise StudyError("give --config experiments/NAME.yaml or --models a,b,c")
     if sweep.out is None:
         raise StudyError("give --out (the sweep folder)")
+    for flag in ("workers", "runs_per_gpu", "nproc_per_run"):
+        if getattr(args, flag) is not None and getattr(args, flag) < 1:
+            raise StudyError(f"--{flag.replace('_', '-')} must be 1 or more; got {getattr(args, flag)}")
     sweep.validate()
     sweep.check_data()  # a missing data set is one sentence for the sweep, not a failure per run
     if estimate := cpu_estimate(sweep):

@@ -69,12 +69,20 @@ def _read_batch(path: Path) -> Split:
         raise StudyError(f"{path} is not a CIFAR-10 batch: it has no 'data' and 'labels' entries")
     try:
         images = np.asarray(batch["data"], dtype=np.uint8)
-        labels = np.asarray(batch["labels"], dtype=np.int64)
+        given = np.asarray(batch["labels"])
     except (TypeError, ValueError, OverflowError):
         raise StudyError(f"{path} holds 'data' or 'labels' that are not arrays of numbers") from None
+    if given.size and given.dtype.kind not in "iu" and not (
+            given.dtype.kind == "f" and np.all(np.isfinite(given) & (given == np.round(given)))):
+        raise StudyError(f"{path} holds 'labels' that are not whole numbers; CIFAR-10 labels are 0 to 9")
+    labels = given.astype(np.int64)
     if images.ndim != 2 or images.shape[1] != 3 * 32 * 32:
         raise StudyError(f"{path} holds images of shape {images.shape}; CIFAR-10 rows are 3072 bytes (3x32x32)")
-    if labels.ndim != 1 or len(labels) != len(images):
+    if not len(images):
+        raise StudyError(f"{path} holds no images; restore it from the official archive")
+    if labels.ndim != 1:
+        raise StudyError(f"{path} holds labels of shape {labels.shape}; CIFAR-10 labels are one list of numbers")
+    if len(labels) != len(images):
         raise StudyError(f"{path} holds {len(images)} images but {labels.size} labels; they must match one to one")
     if len(labels) and (labels.min() < 0 or labels.max() > 9):
         bad = labels[(labels < 0) | (labels > 9)][0]

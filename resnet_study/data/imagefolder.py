@@ -95,17 +95,33 @@ def _read_classes(classes: str | None) -> list[str] | None:
     if not classes:
         return None
     path = Path(classes)
-    names = path.read_text().split() if path.is_file() else classes.split(",")
+    try:
+        names = path.read_text().split() if path.is_file() else classes.split(",")
+    except (OSError, UnicodeDecodeError) as err:
+        raise StudyError(f"{path} is not a readable list of class names ({type(err).__name__})") from None
     return [n.strip() for n in names if n.strip()]
 
 
 def _tiny_imagenet_val(val: Path, class_to_idx: dict[str, int]) -> list[tuple[str, int]]:
-    samples = []
-    for line in (val / "val_annotations.txt").read_text().splitlines():
+    samples, path = [], val / "val_annotations.txt"
+    try:
+        lines = path.read_text().splitlines()
+    except (OSError, UnicodeDecodeError) as err:
+        raise StudyError(f"{path} is not readable ({type(err).__name__}); restore it") from None
+    for number, line in enumerate(lines, 1):
+        if "\t" not in line:
+            raise StudyError(f"{path} line {number} is not 'image<TAB>wnid<TAB>...'; restore the file")
         name, wnid = line.split("\t")[:2]
         if wnid in class_to_idx:
             samples.append((str(val / "images" / name), class_to_idx[wnid]))
     return samples
+
+
+def _image_folder(folder: Path) -> ImageFolder:
+    try:
+        return ImageFolder(str(folder), allow_empty=True)
+    except FileNotFoundError:  # torchvision: "Couldn't find any class folder"
+        raise StudyError(f"no class folders in {folder}; expected {folder}/<class>/<images>") from None
 
 
 def image_folder_splits(root: str | Path, size: int, *, classes: str | None = None, color: bool = True):
@@ -115,7 +131,7 @@ def image_folder_splits(root: str | Path, size: int, *, classes: str | None = No
         raise StudyError(f"no train/ folder in {root}; expected an ImageFolder tree ROOT/train/<class>/ "
                          f"and ROOT/val/<class>/ (Imagenette, Tiny ImageNet, ImageNet)")
     wanted = _read_classes(classes)
-    train = ImageFolder(str(root / "train"), allow_empty=True)
+    train = _image_folder(root / "train")
     names = train.classes
     if wanted is not None:
         missing = sorted(set(wanted) - set(names))
@@ -131,11 +147,13 @@ def image_folder_splits(root: str | Path, size: int, *, classes: str | None = No
     if (val / "val_annotations.txt").exists():
         val_samples = _tiny_imagenet_val(val, class_to_idx)
     elif val.is_dir():
-        folder = ImageFolder(str(val), allow_empty=True)
+        folder = _image_folder(val)
         val_map = {folder.class_to_idx[n]: class_to_idx[n] for n in folder.classes if n in class_to_idx}
         val_samples = [(p, val_map[y]) for p, y in folder.samples if y in val_map]
     else:
         raise StudyError(f"no val/ folder in {root}")
+    if not val_samples:
+        raise StudyError(f"no images of the training classes found under {val}")
     return (_Samples(train_samples, names, train_transform(size, color)),
             _Samples(val_samples, names, eval_transform(size)))
 

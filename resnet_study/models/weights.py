@@ -9,6 +9,7 @@ puts its zero channels on both sides), builds the net with those options and loa
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,7 +50,9 @@ def read_checkpoint(path: str | Path) -> Checkpoint:
     if not path.is_file():
         raise StudyError(f"no checkpoint file at {path}")
     try:
-        data = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # garbage can look like a newer pickle protocol: a warning
+            warnings.simplefilter("ignore")
+            data = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # unpickling, zip and EOF errors all mean "not a checkpoint we can read"
         raise StudyError(f"{path} is not a readable PyTorch checkpoint ({type(err).__name__})") from None
     if isinstance(data, dict) and isinstance(data.get("state_dict"), dict):
@@ -70,7 +73,14 @@ def _with_classes(checkpoint: Checkpoint) -> Checkpoint:
     return checkpoint
 
 
+def _tensors_only(path: Path, state: dict, key: str) -> None:
+    if not all(isinstance(v, Tensor) for v in state.values()):
+        raise StudyError(f"{path} has a {key!r} entry that holds values other than tensors; it is no checkpoint "
+                         f"of a net")
+
+
 def _akamaster(path: Path, data: dict) -> Checkpoint:
+    _tensors_only(path, data["state_dict"], "state_dict")
     state = {}
     for key, value in data["state_dict"].items():
         for pattern, ours in _AKAMASTER_NAMES:
@@ -78,15 +88,27 @@ def _akamaster(path: Path, data: dict) -> Checkpoint:
         state[key] = value
     shortcut = "B" if any(".downsample." in key for key in state) else "A"
     best = data.get("best_prec1")
+    if best is not None and not (isinstance(best, (int, float)) or isinstance(best, Tensor) and best.numel() == 1):
+        raise StudyError(f"{path} has a best_prec1 that is not a number: {best!r}")
     return _with_classes(Checkpoint(path, AKAMASTER, state, {"shortcut": shortcut, "pad": "both"}, "imagenet",
                                     family="cifar", residual=True, best_prec1=None if best is None else float(best)))
 
 
 def _ours(path: Path, data: dict) -> Checkpoint:
-    from ..io import read_json
+    import typing
 
-    run = read_json(path.parent / "config.json") or {}
-    config = run.get("config", {})
+    from ..config import TrainConfig, _check_value
+    from ..runfolder import read_config
+
+    _tensors_only(path, data["model"], "model")
+    config = read_config(path.parent) or {}
+    hints = typing.get_type_hints(TrainConfig)
+    for key in ("model", "shortcut", "normalize", "holdout"):
+        if key in config:
+            try:
+                _check_value(config[key], hints[key], key)
+            except StudyError as err:
+                raise StudyError(f"{path.parent / 'config.json'}: {err}") from None
     kwargs = {"shortcut": config["shortcut"]} if config.get("shortcut") else {}
     return _with_classes(Checkpoint(path, OURS, data["model"], kwargs, config.get("normalize", "pixel"),
                                     model=config.get("model"), holdout=config.get("holdout", 0)))

@@ -35,7 +35,7 @@ def run_responses(run: str | Path, batch_size: int = 256, device: str = "auto") 
     if saved is None or not (run / "checkpoint.pt").exists():
         raise StudyError(f"{run} is not a run folder (it needs config.json and checkpoint.pt)")
     try:
-        cfg = make_config(saved.get("preset", "paper"), saved)
+        cfg = make_config(saved.get("preset", "paper"), dict(saved, download=False))  # read, never fetch
     except StudyError as err:
         raise StudyError(f"{run / 'config.json'}: {err}") from None
     dev = resolve_device(device)
@@ -43,7 +43,8 @@ def run_responses(run: str | Path, batch_size: int = 256, device: str = "auto") 
     model = build_model(cfg, loaders.description.get("classes")).to(dev)
     with writer_lock(run):
         state = load_checkpoint(run, dev, print)
-        check_same_config(run, cfg.to_dict(), state["config"], "checkpoint")
+        check_same_config(run, cfg.to_dict(), state["config"], "checkpoint",
+                          remedy="the checkpoint is not this run's; restore the run's own checkpoint.pt")
         restore(model, state["model"], run / "checkpoint.pt")
         frame = layer_responses(model.eval(), loaders.eval.eval_batches(batch_size), batch_size)
         write_csv(run / "responses.csv", frame)

@@ -125,8 +125,8 @@ def load_cifar10(data_dir: str | Path, *, holdout: int = 0, allow_download: bool
     folder = data_dir / FOLDER if (data_dir / FOLDER).is_dir() or data_dir.name != FOLDER else data_dir
     if not any((folder / name).exists() for name in TRAIN_BATCHES):
         if not allow_download:
-            raise StudyError(f"no CIFAR-10 training batches in {folder}; rerun without --no-download to fetch "
-                             f"them there, or pass --data-dir (make: DATA_DIR=) pointing at a folder holding {FOLDER}/")
+            raise StudyError(f"no CIFAR-10 training batches in {folder}; point --data-dir (make: DATA_DIR=) at a "
+                             f"folder holding {FOLDER}/ (train and sweep download it there unless --no-download)")
         download(folder.parent)
     parts = [_read_batch(folder / name) for name in TRAIN_BATCHES if (folder / name).exists()]
     train = Split(np.concatenate([p.images for p in parts]), np.concatenate([p.labels for p in parts]))

@@ -10,7 +10,6 @@ import torch
 from torch import Tensor, nn
 
 
-
 def response_layers(model: nn.Module) -> list[tuple[str, nn.BatchNorm2d]]:
     """(conv name, the BN after it) for every 3x3 conv, in forward order.
 

@@ -92,8 +92,7 @@ class TrainConfig:
             bad = [m for m in getattr(self, name) if not (math.isfinite(m) and m >= 0)]
             if bad:
                 raise StudyError(f"{name.replace('_', '-')} must be finite numbers 0 or more; got {bad[0]}")
-        if not re.fullmatch(r"auto|cpu|cuda(:\d+)?", self.device):
-            raise StudyError(f"device must be auto, cpu or cuda[:N]; got {self.device!r}")
+        check_device(self.device)
         if self.image_size <= 0:
             raise StudyError(f"image-size must be a positive integer; got {self.image_size}")
         if self.loader_workers < 0:
@@ -162,6 +161,12 @@ PRESETS: dict[str, dict] = {
 }
 
 
+def check_device(name: str) -> None:
+    """One sentence unless ``name`` is a device the engine runs on: auto, cpu, cuda or cuda:N."""
+    if not re.fullmatch(r"auto|cpu|cuda(:\d+)?", name):
+        raise StudyError(f"device must be auto, cpu or cuda[:N]; got {name!r}")
+
+
 # Keys that were renamed, so that run folders written before still resume: old -> new.
 RENAMED = {"workers": "loader_workers"}
 
@@ -202,7 +207,7 @@ def type_name(hint) -> str:
     return " or ".join(words)
 
 
-def _check_value(value, kind, name: str) -> None:
+def check_value(value, kind, name: str) -> None:
     """One sentence unless ``value`` (given as a Python value, e.g. from YAML) fits the field's type."""
     options = typing.get_args(kind) if isinstance(kind, types.UnionType) else (kind,)
     for option in options:
@@ -248,7 +253,7 @@ def make_config(preset: str = "paper", overrides: dict | None = None) -> TrainCo
             raise StudyError(f"preset is a label set by --preset, not a key to override; use --preset {value}")
         if isinstance(value, str):
             value = _convert(value, hints[key], key)
-        _check_value(value, hints[key], key)
+        check_value(value, hints[key], key)
         given[key] = tuple(value) if isinstance(value, list) else value
     epochs = values.get("epochs")
     if epochs and "epochs" not in given:

@@ -23,7 +23,7 @@ import torch.distributed as dist
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from .config import TrainConfig
+from .config import TrainConfig, check_device
 from .data import make_loaders
 from .errors import StudyError
 from .analysis import conv_weights, gradient_norms, layer_responses
@@ -37,14 +37,10 @@ GRADIENT_COLUMNS = ["iteration", "layer", "name", "grad_norm"]
 
 
 def resolve_device(name: str) -> torch.device:
+    check_device(name)
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        device = torch.device(name)
-    except RuntimeError:
-        device = None
-    if device is None or device.type not in ("cpu", "cuda"):
-        raise StudyError(f"device must be auto, cpu or cuda[:N]; got {name!r}")
+    device = torch.device(name)
     if device.type == "cuda" and not torch.cuda.is_available():
         raise StudyError(f"device {name!r} was asked for but this machine has no CUDA GPU; use --device cpu")
     return device

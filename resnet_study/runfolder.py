@@ -49,15 +49,11 @@ def read_config(folder: Path) -> dict | None:
 def check_same_config(folder: Path, requested: dict, saved: dict, source: str,
                       remedy: str = "choose another --out or delete that folder") -> None:
     """One sentence unless ``saved`` (from the folder's ``source``) asks for the run ``requested`` does."""
-    saved = saved_config(saved)
-    changed = sorted(k for k, v in requested.items() if k not in RUNTIME_KEYS and _same(v) != _same(saved.get(k)))
+    requested, saved = saved_config(requested), saved_config(saved)  # one form: today's keys, tuples
+    changed = sorted(k for k, v in requested.items() if k not in RUNTIME_KEYS and v != saved.get(k))
     if changed:
         raise StudyError(f"{folder} holds a run with a different configuration ({', '.join(changed)} "
                          f"differ from its {source}); {remedy}")
-
-
-def _same(value):
-    return tuple(value) if isinstance(value, list) else value
 
 
 @contextmanager

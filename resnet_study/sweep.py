@@ -65,7 +65,6 @@ class Sweep:
         import warnings
 
         from .data import image_folder_splits, load_cifar10
-
         from .engine import resolve_device
 
         cfg = self.config(*self.runs()[0])

@@ -97,7 +97,7 @@ def _akamaster(path: Path, data: dict) -> Checkpoint:
 def _ours(path: Path, data: dict) -> Checkpoint:
     import typing
 
-    from ..config import TrainConfig, _check_value
+    from ..config import TrainConfig, check_value
     from ..runfolder import read_config
 
     _tensors_only(path, data["model"], "model")
@@ -106,7 +106,7 @@ def _ours(path: Path, data: dict) -> Checkpoint:
     for key in ("model", "shortcut", "normalize", "holdout"):
         if key in config:
             try:
-                _check_value(config[key], hints[key], key)
+                check_value(config[key], hints[key], key)
             except StudyError as err:
                 raise StudyError(f"{path.parent / 'config.json'}: {err}") from None
     kwargs = {"shortcut": config["shortcut"]} if config.get("shortcut") else {}

@@ -16,9 +16,10 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from .engine import Trainer, build_model, device_name
 from .errors import StudyError
 from .io import git_commit
+from .training.device import device_name
+from .training.loop import Trainer, build_model
 
 
 def _synchronize(device: torch.device) -> None:
@@ -29,11 +30,11 @@ def _synchronize(device: torch.device) -> None:
 def time_engine(trainer: Trainer, steps: int, warmup: int) -> float:
     """Images per second of the engine's own training step (device-resident data)."""
     for i in range(warmup):
-        trainer._step(i)
+        trainer.train_step(i)
     _synchronize(trainer.device)
     start = time.perf_counter()
     for i in range(warmup, warmup + steps):
-        trainer._step(i)
+        trainer.train_step(i)
     trainer.metrics.tolist()  # the engine reads its metrics once per logged row
     _synchronize(trainer.device)
     return steps * trainer.train_loader.batch_size / (time.perf_counter() - start)
@@ -105,7 +106,7 @@ def measure_engine(cfg, steps: int, warmup: int) -> tuple[float, Trainer]:
     """Images per second of ``cfg``'s training step, on a trainer built in a scratch folder."""
     with tempfile.TemporaryDirectory() as scratch:
         trainer = Trainer(cfg, scratch, progress=False, log=lambda *_: None)
-        trainer._build()
+        trainer.setup()
         return time_engine(trainer, steps, warmup), trainer
 
 

@@ -1,13 +1,13 @@
 """Training configuration: one dataclass, named presets, strict overrides (nanoGPT style).
 
-The comment beside each field is its command-line help (``field_help``); the command line has a
-flag for every field, generated from the type hints. This module imports no torch.
+The comment beside each field is its command-line help; the command line (``cli.flags``) has a
+flag for every field, generated from the type hints, and turns strings into typed values before
+they reach ``make_config``. This module imports no torch.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import inspect
 import math
 import re
 import types
@@ -15,11 +15,7 @@ import typing
 from dataclasses import dataclass, fields
 
 from .errors import StudyError
-
-
-# Input normalisations: the paper's per-pixel mean (section 4.2), per-channel mean/std of the
-# training set, and ImageNet's per-channel mean/std (torchvision's and akamaster's checkpoints).
-NORMALIZATIONS = ("pixel", "channel", "imagenet")
+from .presets import PRESETS
 
 
 @dataclass
@@ -66,16 +62,13 @@ class TrainConfig:
     compile: bool = False  # torch.compile the model
 
     def validate(self) -> "TrainConfig":
+        from .data.registry import dataset_info
         from .models import model_info
 
-        info = model_info(self.model)  # ValueError stating the naming rule
-        if self.dataset not in ("cifar10", "imagefolder"):
-            raise StudyError(f"dataset must be 'cifar10' or 'imagefolder'; got {self.dataset!r}")
-        if self.dataset == "cifar10" and info.family != "cifar":
-            raise StudyError(f"CIFAR-10 takes cifar_resnet<D> or cifar_plain<D> models; got {self.model} "
-                             f"(ImageNet nets train with --preset imagenet_subset or imagenet_quick)")
-        if self.dataset == "imagefolder" and info.family != "imagenet":
-            raise StudyError(f"ImageFolder data takes resnet<D> or plain<D> models; got {self.model}")
+        info, data = model_info(self.model), dataset_info(self.dataset)  # one sentence for a bad name
+        if info.family != data.model_family:
+            hint = " (ImageNet nets train with --preset imagenet_subset or imagenet_quick)" if info.family == "imagenet" else ""
+            raise StudyError(f"{data.title} takes {data.models} models; got {self.model}{hint}")
         for name in ("iterations", "batch_size", "log_every", "eval_every", "checkpoint_every"):
             if getattr(self, name) <= 0:
                 raise StudyError(f"{name.replace('_', '-')} must be a positive integer; got {getattr(self, name)}")
@@ -118,47 +111,20 @@ class TrainConfig:
         return dataclasses.replace(self, iterations=max(1, round(self.epochs * per_epoch)),
                                    milestones=tuple(round(e * per_epoch) for e in self.epoch_milestones))
 
+    @property
+    def input_normalization(self) -> str:
+        """The normalisation the net's inputs get: the data set's own, else ``normalize``."""
+        from .data.registry import dataset_info
+
+        return dataset_info(self.dataset).normalize or self.normalize
+
+    def model_kwargs(self, num_classes: int | None = None) -> dict:
+        """``create_model`` options of this run's net: its shortcut option and the data's classes."""
+        kwargs = {"shortcut": self.shortcut} if self.shortcut else {}
+        return dict(kwargs, num_classes=num_classes) if num_classes else kwargs
+
     def to_dict(self) -> dict:
         return {f.name: list(v) if isinstance(v := getattr(self, f.name), tuple) else v for f in fields(self)}
-
-
-# The "quick" preset keeps the paper's shape (SGD 0.9, weight decay 1e-4, lr divided by 10 at 50%
-# and 75% of training) on 360 iterations of batch 64 with lr 0.05 (the paper's 0.1 at batch 128,
-# scaled linearly with the batch): 5 epochs of the 4,653 training images of the shared subset, all
-# four nets of cifar_quick.yaml within 10 minutes on 2 CPU cores. Smaller batches matter at this
-# scale: on the same images, ResNet-56 is at 75% training error after 120 steps of 64 but still at
-# 87% after 60 steps of 128. Measurements: results/cifar_quick/README.md.
-PRESETS: dict[str, dict] = {
-    "paper": {},
-    # Section 4.2's schedule in epochs, so it fits any training set: 64k iterations of 128 on the
-    # 45k-image split are 182 epochs, lr divided by 10 at 32k and 48k (91 and 136.5 epochs).
-    "paper_epochs": dict(epochs=182, epoch_milestones=(91, 136.5)),
-    "quick": dict(iterations=360, batch_size=64, lr=0.05, milestones=(180, 270), log_every=20, eval_every=40,
-                  checkpoint_every=40),
-    # The Fig. 6 grid trained until its training error plateaus on the CIFAR-10 subset (4,653
-    # training images), in about an hour on 2 CPU cores: the quick recipe (batch 64, lr 0.05) for 40
-    # epochs, lr divided by 10 at 50% and 75%. See results/cifar_study/README.md.
-    "study": dict(epochs=40, epoch_milestones=(20, 30), batch_size=64, lr=0.05, log_every=24, eval_every=72,
-                  checkpoint_every=216),
-    # ImageNet (section 3.4): batch 256, lr 0.1 divided by 10 three times (the paper divides at
-    # plateaus, up to 60e4 iterations; we fix the milestones at 30/60/90 epochs of 5,005 iterations).
-    "imagenet": dict(dataset="imagefolder", iterations=600_000, milestones=(150_150, 300_300, 450_450),
-                     batch_size=256, warmup_depth=None, log_every=500, eval_every=5005, checkpoint_every=5005),
-    # The same recipe on a ~10k-image subset (Imagenette): 224 px, 100 epochs of 37 iterations.
-    "imagenet_subset": dict(dataset="imagefolder", iterations=3700, milestones=(1850, 2775), batch_size=256,
-                            warmup_depth=None, log_every=37, eval_every=185, checkpoint_every=185),
-    # Four nets (plain/ResNet 18/34) on Imagenette in about 30 minutes on 2 CPU cores: 64 px crops,
-    # 2.4 epochs of batch 64 at lr 0.025 (0.1 at batch 256, scaled linearly). There JPEG decoding
-    # and the nets share 2 cores: about 1 s per iteration. See results/imagenette_quick/README.md.
-    "imagenet_quick": dict(dataset="imagefolder", image_size=64, iterations=360, milestones=(180, 270),
-                           batch_size=64, lr=0.025, warmup_depth=None, log_every=20, eval_every=90,
-                           checkpoint_every=40, loader_workers=2),
-    # Fig. 4's four nets on Imagenette at 64 px, decoded once and augmented in tensor ops: 8 epochs
-    # of batch 64 at lr 0.025, divided by 10 at 50% and 75%. See results/imagenette_study/README.md.
-    "imagenet_study": dict(dataset="imagefolder", image_size=64, cache=True, epochs=8, epoch_milestones=(4, 6),
-                           batch_size=64, lr=0.025, warmup_depth=None, log_every=37, eval_every=148,
-                           checkpoint_every=148, loader_workers=2),
-}
 
 
 def check_device(name: str) -> None:
@@ -169,34 +135,6 @@ def check_device(name: str) -> None:
 
 # Keys that were renamed, so that run folders written before still resume: old -> new.
 RENAMED = {"workers": "loader_workers"}
-
-
-def field_help() -> dict[str, str]:
-    """Each field's comment in the class body above: the command line shows it as the flag's help."""
-    try:
-        source = inspect.getsource(TrainConfig)
-    except OSError:  # no source (a frozen install): flags without help
-        return {}
-    return dict(re.findall(r"^    (\w+): .*?  # (.*)$", source, re.MULTILINE))
-
-
-def _convert(text: str, hint, name: str):
-    """A command-line string as the field's type, read from its type hint."""
-    options = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
-    if type(None) in options and text.lower() in ("none", "null", ""):
-        return None
-    kind = next(o for o in options if o is not type(None))
-    try:
-        if kind is bool:
-            if text.lower() not in ("1", "0", "true", "false", "yes", "no"):
-                raise ValueError
-            return text.lower() in ("1", "true", "yes")
-        if typing.get_origin(kind) is tuple:
-            item = typing.get_args(kind)[0]
-            return tuple(item(v) for v in text.split(",") if v.strip())
-        return kind(text)
-    except ValueError:
-        raise StudyError(f"{name}={text!r} is not a valid {type_name(hint)}") from None
 
 
 def type_name(hint) -> str:
@@ -235,7 +173,8 @@ def to_assignments(cfg: TrainConfig) -> list[str]:
 
 
 def make_config(preset: str = "paper", overrides: dict | None = None) -> TrainConfig:
-    """A preset with ``overrides`` (field name -> value, or -> string to convert) applied."""
+    """A preset with ``overrides`` (field name -> typed value; the command line converts its
+    strings first, ``cli.flags.convert``) applied; one sentence for an unknown key or a wrong type."""
     if not isinstance(preset, str) or preset not in PRESETS:
         raise StudyError(f"unknown preset {preset!r}; presets are {', '.join(PRESETS)}")
     hints = typing.get_type_hints(TrainConfig)
@@ -251,8 +190,6 @@ def make_config(preset: str = "paper", overrides: dict | None = None) -> TrainCo
             raise StudyError(f"unknown config key {key!r}; keys are {', '.join(hints)}")
         if key == "preset" and value != preset:
             raise StudyError(f"preset is a label set by --preset, not a key to override; use --preset {value}")
-        if isinstance(value, str):
-            value = _convert(value, hints[key], key)
         check_value(value, hints[key], key)
         given[key] = tuple(value) if isinstance(value, list) else value
     epochs = values.get("epochs")
@@ -271,14 +208,3 @@ def make_config(preset: str = "paper", overrides: dict | None = None) -> TrainCo
 def saved_config(saved: dict) -> dict:
     """A config dict as a run folder stored it, with today's key names and tuples for lists."""
     return {RENAMED.get(k, k): tuple(v) if isinstance(v, list) else v for k, v in saved.items()}
-
-
-def parse_assignments(items: list[str]) -> dict[str, str]:
-    """``["lr=0.05", "milestones=100,200"]`` -> ``{"lr": "0.05", "milestones": "100,200"}``."""
-    out = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise StudyError(f"--set takes key=value pairs; got {item!r}")
-        out[key.strip()] = value.strip()
-    return out

@@ -31,3 +31,26 @@ TABLE2 = pd.DataFrame([
 
 # Section 4.2 text: the plain nets' story in Fig. 6 is qualitative (deeper plain nets have higher
 # training error); the paper states no plain-net numbers in a table, so none are listed here.
+
+
+# The grids of the paper's figures, as model names (imports no torch): Fig. 6 / Table 6 train plain
+# nets of 20-56 layers and ResNets of 20-110 on CIFAR-10 (section 4.2); Fig. 4 / Table 2 train
+# 18- and 34-layer nets on ImageNet (section 4.1).
+FIG6_PLAIN = [f"cifar_plain{d}" for d in (20, 32, 44, 56)]
+FIG6_RESNET = [f"cifar_resnet{d}" for d in (20, 32, 44, 56, 110)]
+FIG4_PLAIN, FIG4_RESNET = ["plain18", "plain34"], ["resnet18", "resnet34"]
+
+
+def twin(model: str) -> str:
+    """The plain net of a ResNet's name, or the ResNet of a plain net's: same depth, same layers."""
+    for plain, residual in (("cifar_plain", "cifar_resnet"), ("plain", "resnet")):
+        if model.startswith(residual):
+            return plain + model[len(residual):]
+        if model.startswith(plain):
+            return residual + model[len(plain):]
+    raise ValueError(f"{model} is no plain or residual net")
+
+
+def pairs(models: list[str]) -> list[tuple[str, str]]:
+    """(plain, ResNet) twins among ``models``, shallow first."""
+    return [(m, twin(m)) for m in models if "plain" in m and twin(m) in models]

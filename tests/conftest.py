@@ -1,19 +1,15 @@
-"""Shared fixtures: a small generated CIFAR-10 folder in the official format."""
+"""Shared fixtures: generated data sets in the official CIFAR-10 and ImageFolder formats, quiet
+subset warnings, and the ``gpu`` marker's skip. Builders live in ``helpers.py``."""
 
 from __future__ import annotations
 
-import pickle
+import warnings
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 
-from resnet_study.data import write_batch
-
-SHARED_CIFAR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "cifar10-subset"
-needs_shared_cifar = pytest.mark.skipif(not (SHARED_CIFAR / "cifar-10-batches-py").is_dir(),
-                                        reason="../shared/data/cifar10-subset is not beside the checkout")
+from helpers import make_cifar_folder, make_image_folder
 
 
 def pytest_collection_modifyitems(config, items):
@@ -23,33 +19,6 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "gpu" in item.keywords:
             item.add_marker(pytest.mark.skip(reason="needs a CUDA GPU"))
-
-
-def learnable_images(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Images whose class sets one coloured quadrant: easy to learn, not trivially constant."""
-    rng = np.random.default_rng(seed)
-    labels = rng.integers(0, 10, n)
-    images = rng.integers(0, 120, (n, 3, 32, 32), dtype=np.uint8)
-    for i, label in enumerate(labels):
-        channel, quadrant = label % 3, label // 3
-        r, c = divmod(quadrant % 4, 2)
-        images[i, channel, r * 16:(r + 1) * 16, c * 16:(c + 1) * 16] += 120
-        if label == 9:
-            images[i] = 255 - images[i]
-    return images, labels
-
-
-def make_cifar_folder(root: Path, per_batch: int = 64, test: int = 200) -> Path:
-    folder = root / "cifar-10-batches-py"
-    folder.mkdir(parents=True)
-    for b in range(1, 6):
-        write_batch(folder / f"data_batch_{b}", *learnable_images(per_batch, b), f"training batch {b} of 5")
-    if test:
-        write_batch(folder / "test_batch", *learnable_images(test, 99), "testing batch 1 of 1")
-    names = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
-    with open(folder / "batches.meta", "wb") as f:
-        pickle.dump({"label_names": names, "num_cases_per_batch": per_batch, "num_vis": 3072}, f)
-    return root
 
 
 @pytest.fixture(scope="session")
@@ -63,78 +32,14 @@ def cifar_dir_no_test(tmp_path_factory) -> Path:
     return make_cifar_folder(tmp_path_factory.mktemp("cifar-no-test"), test=0)
 
 
-def make_image_folder(root: Path, classes=("n01440764", "n02102040", "n02979186"), per_class: int = 24,
-                      val_per_class: int = 8, size: int = 48, tiny_val: bool = False) -> Path:
-    """Generated JPEGs in ImageFolder layout; each class a different dominant colour."""
-    from PIL import Image
-
-    rng = np.random.default_rng(0)
-    annotations = []
-    for split, count in (("train", per_class), ("val", val_per_class)):
-        for c, wnid in enumerate(classes):
-            for i in range(count):
-                pixels = rng.integers(0, 80, (size, size + 8, 3), dtype=np.uint8)
-                pixels[..., c % 3] += 150
-                if split == "val" and tiny_val:
-                    folder, name = root / "val" / "images", f"val_{c}_{i}.JPEG"
-                    annotations.append(f"{name}\t{wnid}\t0\t0\t1\t1")
-                else:
-                    folder, name = root / split / wnid, f"{wnid}_{i}.JPEG"
-                folder.mkdir(parents=True, exist_ok=True)
-                Image.fromarray(pixels).save(folder / name, quality=90)
-    if tiny_val:
-        (root / "val" / "val_annotations.txt").write_text("\n".join(annotations) + "\n")
-    return root
-
-
 @pytest.fixture(scope="session")
 def image_dir(tmp_path_factory) -> Path:
     return make_image_folder(tmp_path_factory.mktemp("imagefolder"))
 
 
-class Interrupt(Exception):
-    """Raised inside a training step to simulate a crash."""
-
-
-def crash_at(trainer, iteration: int) -> None:
-    """Make ``trainer`` raise ``Interrupt`` when it reaches ``iteration``."""
-    step = trainer._step
-
-    def crashing_step(it, **kwargs):
-        if it == iteration:
-            raise Interrupt
-        step(it, **kwargs)
-
-    trainer._step = crashing_step
-
-
-def trained_looking(model):
-    """Non-trivial BN statistics and affine weights, as a trained net has; eval mode."""
-    torch.manual_seed(1)
-    for m in model.modules():
-        if isinstance(m, torch.nn.BatchNorm2d):
-            m.running_mean.uniform_(-0.5, 0.5)
-            m.running_var.uniform_(0.5, 2.0)
-            m.weight.data.uniform_(0.5, 1.5)
-            m.bias.data.uniform_(-0.2, 0.2)
-    return model.eval()
-
-
-def save_akamaster(model, path, best_prec1=91.73, compressible=False):
-    """``model``'s tensors as akamaster's trainer.py saves them: DataParallel's ``module.`` prefix,
-    classifier ``linear``, ``best_prec1`` a tensor (as its ``accuracy`` returns), old-torch BN
-    without ``num_batches_tracked``, legacy (non-zip) serialisation."""
-    state = {}
-    for key, value in model.state_dict().items():
-        if key.endswith("num_batches_tracked"):
-            continue
-        key = key.replace("fc.", "linear.", 1) if key.startswith("fc.") else key
-        if compressible:  # their later resnet.py: compressible_conv1, ..., compressible_linear
-            module, _, param = key.rpartition(".")
-            head, _, leaf = module.rpartition(".")
-            if leaf.startswith(("conv", "linear")):
-                key = f"{head}.compressible_{leaf}.{param}".lstrip(".")
-        state["module." + key] = value.clone()
-    torch.save({"state_dict": state, "best_prec1": torch.tensor(best_prec1)}, path,
-               _use_new_zipfile_serialization=False)
-    return path
+@pytest.fixture
+def quiet_warnings():
+    """Silence the subset warning (a generated folder is not the full CIFAR-10) for one test."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield

@@ -6,10 +6,10 @@ import pytest
 import torch
 import warnings
 
-from resnet_study.analysis import gradient_norms, layer_responses, response_layers
+from resnet_study.training.probes import gradient_norms, layer_responses, response_layers
 from resnet_study.cli import main
-from resnet_study.config import make_config
-from resnet_study.engine import train
+from helpers import tiny_config
+from resnet_study.training.loop import train
 from resnet_study.models import create_model
 
 
@@ -72,8 +72,7 @@ def test_gradient_norms_are_per_conv_layer():
 def test_runs_write_responses_and_gradients(cifar_dir, tmp_path, capsys):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        cfg = make_config("paper", dict(model="cifar_plain8", data_dir=str(cifar_dir), iterations=10, batch_size=32,
-                                        log_every=5, eval_every=5, device="cpu", milestones=(8,)))
+        cfg = tiny_config(cifar_dir, model="cifar_plain8", iterations=10, log_every=5, eval_every=5, milestones=(8,))
         train(cfg, tmp_path, progress=False, log=lambda *_: None)
     responses = pd.read_csv(tmp_path / "responses.csv")
     assert responses.layer.tolist() == list(range(1, 8)) and (responses["std"] > 0).all()

@@ -8,7 +8,6 @@ import pickle
 import shutil
 import subprocess
 import sys
-import warnings
 
 import numpy as np
 import pytest
@@ -17,17 +16,13 @@ import torch
 from resnet_study.cli import main
 from resnet_study.data import write_batch
 
-from conftest import Interrupt, crash_at, make_cifar_folder, make_image_folder
+from helpers import Interrupt, tiny_config, crash_at, make_cifar_folder, make_image_folder
 
 TINY = ["--model", "cifar_resnet8", "--device", "cpu", "--iterations", "6", "--batch-size", "32",
         "--eval-every", "3", "--checkpoint-every", "3", "--set", "log_every=3", "milestones=4"]
 
 
-@pytest.fixture(autouse=True)
-def _quiet_subset_warning():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        yield
+pytestmark = pytest.mark.usefixtures("quiet_warnings")
 
 
 def one_sentence(capsys, argv, *names) -> str:
@@ -162,12 +157,10 @@ def test_bad_image_folder_inputs(preset, bad, tmp_path, capsys):
 
 
 def test_corrupt_checkpoints(cifar_dir, tmp_path, capsys):
-    from resnet_study.config import make_config
-    from resnet_study.engine import Trainer
+    from resnet_study.training.loop import Trainer
 
     out = tmp_path / "out"
-    cfg = make_config("paper", dict(model="cifar_resnet8", data_dir=str(cifar_dir), iterations=6, batch_size=32,
-                                    milestones=(4,), log_every=3, eval_every=3, checkpoint_every=2, device="cpu"))
+    cfg = tiny_config(cifar_dir, iterations=6, milestones=(4,), log_every=3, eval_every=3, checkpoint_every=2)
     trainer = Trainer(cfg, out, progress=False, log=lambda *_: None)
     crash_at(trainer, 5)
     with pytest.raises(Interrupt):
@@ -267,13 +260,11 @@ def test_bad_sweep_flags(tmp_path, capsys, flags, sentence):
 # ---- run folders, checkpoints and weights files ---------------------------------------------------
 @pytest.fixture(scope="module")
 def finished_run(cifar_dir, tmp_path_factory):
-    from resnet_study.config import make_config
-    from resnet_study.engine import train
+    from resnet_study.training.loop import train
 
     out = tmp_path_factory.mktemp("finished") / "run"
-    cfg = make_config("paper", dict(model="cifar_resnet8", data_dir=str(cifar_dir), iterations=6, batch_size=32,
-                                    milestones=(4,), log_every=3, eval_every=3, checkpoint_every=3, device="cpu",
-                                    download=False))
+    cfg = tiny_config(cifar_dir, iterations=6, milestones=(4,), log_every=3, eval_every=3, checkpoint_every=3,
+                      download=False)
     train(cfg, out, progress=False, log=lambda *_: None)  # as train_args(cifar_dir, out) does
     return out
 
@@ -325,7 +316,9 @@ def _akamaster_file(tmp, finished_run, **entries):
 
 
 def _ours_beside(tmp, finished_run, text):
+    """An older checkpoint (no ``net`` entry), so that evaluate reads the config.json beside it."""
     run = _copy_run(finished_run, tmp, unfinished=False)
+    _edit_checkpoint(run, net=None)
     (run / "config.json").write_text(text)
     return run / "checkpoint.pt"
 

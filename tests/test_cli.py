@@ -8,9 +8,10 @@ import typing
 import pytest
 
 from resnet_study import cli
+from resnet_study.cli import flags
 from resnet_study.config import TrainConfig, make_config
 from resnet_study.errors import StudyError
-from resnet_study.runfolder import check_same_config
+from resnet_study.training.runfolder import check_same_config
 
 
 def parse(*argv):
@@ -22,7 +23,7 @@ def test_every_config_field_has_a_flag_with_its_type_and_default(capsys):
         cli.main(["train", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     for field in dataclasses.fields(TrainConfig):
-        if field.name in cli.OWN_FLAGS:
+        if field.name in flags.OWN_FLAGS:
             continue
         flag = "--" + field.name.replace("_", "-")
         assert flag in text, flag
@@ -32,20 +33,20 @@ def test_every_config_field_has_a_flag_with_its_type_and_default(capsys):
 
 
 def test_flags_convert_by_type_hint_and_only_given_flags_override():
-    cfg = cli.run_config(parse("--milestones", "10,20", "--no-amp", "--warmup-depth", "none", "--epochs", "2.5",
+    cfg = flags.run_config(parse("--milestones", "10,20", "--no-amp", "--warmup-depth", "none", "--epochs", "2.5",
                                "--epoch-milestones", "1,1.5", "--lr", "0.05"))
     assert cfg.milestones == (10, 20) and cfg.amp is False and cfg.warmup_depth is None
     assert cfg.epochs == 2.5 and cfg.epoch_milestones == (1.0, 1.5) and cfg.lr == 0.05
     assert cfg.momentum == 0.9 and cfg.batch_size == 128  # not given: the preset's
-    assert cli.run_config(parse("--preset", "quick")).batch_size == 64
+    assert flags.run_config(parse("--preset", "quick")).batch_size == 64
     # A flag wins over --set.
-    assert cli.run_config(parse("--set", "lr=0.2", "--lr", "0.3")).lr == 0.3
+    assert flags.run_config(parse("--set", "lr=0.2", "--lr", "0.3")).lr == 0.3
 
 
 def test_types_come_from_the_hints():
     hints = typing.get_type_hints(TrainConfig)
     assert hints["warmup_depth"] == int | None and hints["epoch_milestones"] == tuple[float, ...]
-    cfg = make_config("paper", {"warmup_depth": "7", "shortcut": "none", "compile": "yes"})
+    cfg = make_config("paper", flags.convert({"warmup_depth": "7", "shortcut": "none", "compile": "yes"}))
     assert cfg.warmup_depth == 7 and cfg.shortcut is None and cfg.compile is True
 
 
@@ -69,7 +70,7 @@ def test_the_registry_raises_the_projects_error_and_other_errors_are_not_swallow
         with pytest.raises(StudyError):
             bad()
     # A bug (a plain ValueError) is a traceback, not a one-line "bad input" message.
-    monkeypatch.setattr(cli, "_models", lambda args: int("not a number"))
+    monkeypatch.setattr(cli.models, "run", lambda args: int("not a number"))
     with pytest.raises(ValueError, match="invalid literal"):
         cli.main(["models"])
 
@@ -107,5 +108,5 @@ def test_help_version_and_input_errors_answer_without_importing_torch(tmp_path, 
 
 
 def test_the_probes_do_not_import_the_engine():
-    code = "import sys, resnet_study.analysis\nassert 'resnet_study.engine' not in sys.modules"
+    code = "import sys, resnet_study.training.probes\nassert 'resnet_study.training.loop' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

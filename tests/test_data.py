@@ -7,7 +7,7 @@ import torch
 from resnet_study.data import DeviceLoader, SubsetWarning, load_cifar10, pixel_statistics
 from resnet_study.errors import StudyError
 
-from conftest import SHARED_CIFAR, needs_shared_cifar
+from helpers import SHARED_CIFAR, needs_shared_cifar
 
 
 def test_unmatched_md5_loads_with_counts(cifar_dir):

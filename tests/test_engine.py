@@ -6,37 +6,25 @@ import signal
 import subprocess
 import sys
 import time
-import warnings
 
 import pandas as pd
 import pytest
 
 from resnet_study.cli import main
 from resnet_study.config import TrainConfig, make_config
-from resnet_study.engine import Trainer, learning_rate, train
+from resnet_study.training.hooks import learning_rate
+from resnet_study.training.loop import Trainer, train
 from resnet_study.errors import StudyError
 
-from conftest import Interrupt, crash_at, SHARED_CIFAR, needs_shared_cifar
-
-QUIET = dict(progress=False, log=lambda *_: None)
+from helpers import QUIET, tiny_config, Interrupt, crash_at, SHARED_CIFAR, needs_shared_cifar
 
 
-def small(cifar_dir, **overrides):
-    base = dict(model="cifar_resnet8", data_dir=str(cifar_dir), iterations=30, batch_size=32,
-                milestones=(20, 25), log_every=5, eval_every=10, checkpoint_every=10, device="cpu")
-    base.update(overrides)
-    return make_config("paper", base)
 
-
-@pytest.fixture(autouse=True)
-def _quiet_subset_warning():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        yield
+pytestmark = pytest.mark.usefixtures("quiet_warnings")
 
 
 def test_short_run_learns_and_writes_a_complete_folder(cifar_dir, tmp_path):
-    summary = train(small(cifar_dir, iterations=60, milestones=(40, 50)), tmp_path, **QUIET)
+    summary = train(tiny_config(cifar_dir, iterations=60, milestones=(40, 50)), tmp_path, **QUIET)
     assert {p.name for p in tmp_path.iterdir()} == {"config.json", "curves.csv", "summary.json", "checkpoint.pt",
                                                  "checkpoint.prev.pt", "gradients.csv", "responses.csv", ".lock"}
     curves = pd.read_csv(tmp_path / "curves.csv")
@@ -55,23 +43,23 @@ def test_short_run_learns_and_writes_a_complete_folder(cifar_dir, tmp_path):
 
 
 def test_finished_run_does_nothing_and_says_so(cifar_dir, tmp_path):
-    train(small(cifar_dir, iterations=10), tmp_path, **QUIET)
+    train(tiny_config(cifar_dir, iterations=10), tmp_path, **QUIET)
     before = (tmp_path / "curves.csv").read_text(), os.path.getmtime(tmp_path / "checkpoint.pt")
     said = []
-    summary = train(small(cifar_dir, iterations=10), tmp_path, progress=False, log=said.append)
+    summary = train(tiny_config(cifar_dir, iterations=10), tmp_path, progress=False, log=said.append)
     assert summary["status"] == "done" and "already finished" in said[0]
     assert ((tmp_path / "curves.csv").read_text(), os.path.getmtime(tmp_path / "checkpoint.pt")) == before
 
 
 def test_a_different_config_in_the_same_folder_is_refused(cifar_dir, tmp_path):
-    train(small(cifar_dir, iterations=10), tmp_path, **QUIET)
+    train(tiny_config(cifar_dir, iterations=10), tmp_path, **QUIET)
     with pytest.raises(StudyError, match="different configuration .*lr"):
-        train(small(cifar_dir, iterations=10, lr=0.05), tmp_path, **QUIET)
+        train(tiny_config(cifar_dir, iterations=10, lr=0.05), tmp_path, **QUIET)
 
 
 
 def test_interrupted_run_resumes_to_identical_numbers(cifar_dir, tmp_path):
-    cfg = small(cifar_dir)
+    cfg = tiny_config(cifar_dir)
     reference = train(cfg, tmp_path / "straight", **QUIET)
 
     trainer = Trainer(cfg, tmp_path / "resumed", **QUIET)
@@ -109,7 +97,7 @@ def test_kill_9_then_rerun_resumes(cifar_dir, tmp_path):
 
 
 def test_divergence_is_recorded_not_raised(cifar_dir, tmp_path):
-    summary = train(small(cifar_dir, lr=1e30, weight_decay=0.0), tmp_path, **QUIET)
+    summary = train(tiny_config(cifar_dir, lr=1e30, weight_decay=0.0), tmp_path, **QUIET)
     assert summary["status"] == "diverged" and 1 <= summary["diverged_at"] <= 30
     assert json.loads((tmp_path / "summary.json").read_text())["status"] == "diverged"
 
@@ -122,7 +110,7 @@ def test_schedule_follows_section_4_2():
 
 
 def test_deep_nets_warm_up_until_training_error_below_80_percent(cifar_dir, tmp_path):
-    summary = train(small(cifar_dir, warmup_depth=8, iterations=40), tmp_path, **QUIET)
+    summary = train(tiny_config(cifar_dir, warmup_depth=8, iterations=40), tmp_path, **QUIET)
     curves = pd.read_csv(tmp_path / "curves.csv")
     first_warm = curves.index[curves.train_error < 0.8][0]
     assert (curves.lr.iloc[: first_warm + 1] == 0.01).all()
@@ -130,7 +118,7 @@ def test_deep_nets_warm_up_until_training_error_below_80_percent(cifar_dir, tmp_
 
 
 def test_holdout_adds_val_error_column(cifar_dir, tmp_path):
-    train(small(cifar_dir, holdout=64, iterations=10), tmp_path, **QUIET)
+    train(tiny_config(cifar_dir, holdout=64, iterations=10), tmp_path, **QUIET)
     curves = pd.read_csv(tmp_path / "curves.csv")
     assert "val_error" in curves.columns and curves.val_error.notna().sum() == 1
 
@@ -141,7 +129,7 @@ def test_presets_and_strict_overrides():
     paper = make_config("paper")
     assert (paper.batch_size, paper.lr, paper.momentum, paper.weight_decay) == (128, 0.1, 0.9, 1e-4)
     assert paper.milestones == (32_000, 48_000) and paper.iterations == 64_000
-    assert make_config("paper", {"milestones": "10,20", "amp": "false"}).milestones == (10, 20)
+    assert make_config("paper", {"milestones": (10, 20), "amp": False}).milestones == (10, 20)
     with pytest.raises(StudyError, match="unknown config key 'momentom'"):
         make_config("paper", {"momentom": "0.5"})
     with pytest.raises(StudyError, match="unknown preset"):
@@ -206,7 +194,7 @@ def test_bench_runs_both_loops_on_cpu(cifar_dir, capsys):
 
 def test_epoch_schedule_fits_the_training_set(cifar_dir, tmp_path):
     # 320 training images at batch 32: 10 iterations an epoch.
-    cfg = small(cifar_dir, epochs=2.5, epoch_milestones=(1, 2))
+    cfg = tiny_config(cifar_dir, epochs=2.5, epoch_milestones=(1, 2))
     summary = train(cfg, tmp_path, **QUIET)
     assert summary["iterations"] == 25
     curves = pd.read_csv(tmp_path / "curves.csv")
@@ -224,41 +212,41 @@ def test_paper_epochs_preset_is_section_4_2_in_epochs():
     assert cfg.resolved(45_000).iterations == pytest.approx(64_000, rel=0.002)
     assert cfg.resolved(45_000).milestones == pytest.approx((32_000, 48_000), rel=0.002)
     assert cfg.resolved(4_653).iterations == round(182 * 4_653 / 128)
-    shortened = make_config("paper_epochs", {"iterations": "1000"}).resolved(4_653)
+    shortened = make_config("paper_epochs", {"iterations": 1000}).resolved(4_653)
     assert shortened.iterations == 1000 and shortened.milestones == (500, 750)  # the drops keep their place
     with pytest.raises(StudyError, match="epoch_milestones"):
-        make_config("paper_epochs", {"milestones": "100,200"})
+        make_config("paper_epochs", {"milestones": (100, 200)})
 
 
 def test_lr_reaches_the_step_after_a_milestone(cifar_dir, tmp_path):
     # gamma 0: from iteration 10 on the lr is 0, so SGD must leave every weight where it was.
     import torch
 
-    cfg = small(cifar_dir, iterations=20, milestones=(10,), gamma=0.0, checkpoint_every=10, log_every=10)
+    cfg = tiny_config(cifar_dir, iterations=20, milestones=(10,), gamma=0.0, checkpoint_every=10, log_every=10)
     trainer = Trainer(cfg, tmp_path, **QUIET)
     weights = {}
-    step = trainer._step
+    step = trainer.train_step
 
     def recording_step(it, **kwargs):
         step(it, **kwargs)
         if it + 1 in (10, 20):
             weights[it + 1] = [p.detach().clone() for p in trainer.model.parameters()]
 
-    trainer._build = (lambda build: lambda: (build(), setattr(trainer, "_step", recording_step)))(trainer._build)
+    trainer.train_step = recording_step
     trainer.run()
     assert all(torch.equal(a, b) for a, b in zip(weights[10], weights[20]))
 
 
 @pytest.mark.gpu
 def test_gpu_run_learns_with_bf16_and_channels_last(cifar_dir, tmp_path):
-    summary = train(small(cifar_dir, device="cuda", iterations=60, milestones=(40, 50)), tmp_path, **QUIET)
+    summary = train(tiny_config(cifar_dir, device="cuda", iterations=60, milestones=(40, 50)), tmp_path, **QUIET)
     assert summary["status"] == "done" and summary["final_test_error"] < 0.5
 
 
 def test_precision_is_bf16_only_where_the_cpu_has_it(monkeypatch):
     import torch
 
-    from resnet_study import engine
+    from resnet_study.training import device as engine
 
     monkeypatch.setattr(engine, "cpu_has_native_bf16", lambda: True)
     assert engine.precision(torch.device("cpu"), amp=True) == "bf16"

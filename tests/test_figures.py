@@ -14,7 +14,7 @@ from resnet_study.cli import main
 from resnet_study.models import create_model
 from resnet_study.slides import build
 
-from conftest import save_akamaster, trained_looking
+from helpers import save_akamaster, trained_looking
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))

@@ -11,12 +11,11 @@ import torch
 from resnet_study.config import make_config
 from resnet_study.data import image_folder_splits
 from resnet_study.data.imagefolder import Lighting, train_transform
-from resnet_study.engine import train
+from resnet_study.training.loop import train
 from resnet_study.errors import StudyError
 
-from conftest import Interrupt, crash_at, make_image_folder
+from helpers import QUIET, Interrupt, crash_at, make_image_folder
 
-QUIET = dict(progress=False, log=lambda *_: None)
 
 
 def test_image_folder_splits_and_transforms(image_dir):
@@ -83,7 +82,7 @@ def test_imagefolder_run_learns(image_dir, tmp_path):
 
 
 def test_interrupted_imagefolder_run_resumes_mid_epoch(image_dir, tmp_path):
-    from resnet_study.engine import Trainer
+    from resnet_study.training.loop import Trainer
 
     cfg = small(image_dir, loader_workers=2)  # 3 iterations per epoch: the crash lands mid-epoch
     trainer = Trainer(cfg, tmp_path, **QUIET)
@@ -172,7 +171,7 @@ def test_cached_crops_stay_inside_the_image_and_flip(image_dir):
 
 
 def test_cached_run_learns_and_resumes(image_dir, tmp_path):
-    from resnet_study.engine import Trainer
+    from resnet_study.training.loop import Trainer
 
     cfg = small(image_dir, cache=True, loader_workers=0, iterations=24, milestones=(18,))
     whole = train(cfg, tmp_path / "whole", **QUIET)

@@ -1,36 +1,28 @@
 """Run folders that never lie: exact resume at any interval, one writer, refused mismatches."""
 
 import json
-import warnings
 
 import pandas as pd
 import pytest
 import torch
 
 from resnet_study.cli import main
-from resnet_study.config import make_config
-from resnet_study.engine import Trainer, train
+from resnet_study.training.loop import Trainer, train
 from resnet_study.errors import StudyError
 from resnet_study.io import exclusive_lock
 
-from conftest import Interrupt, crash_at, make_cifar_folder
+from helpers import QUIET, tiny_config, Interrupt, crash_at, make_cifar_folder
 
-QUIET = dict(progress=False, log=lambda *_: None)
 ITERATIONS = 16
 TIMING = {"wall_seconds", "images_per_second"}
 
 
-@pytest.fixture(autouse=True)
-def _quiet_subset_warning():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        yield
+pytestmark = pytest.mark.usefixtures("quiet_warnings")
 
 
 def config(cifar_dir, log_every=4, eval_every=8, checkpoint_every=6, **overrides):
-    return make_config("paper", dict(model="cifar_resnet8", data_dir=str(cifar_dir), iterations=ITERATIONS,
-                                     batch_size=32, milestones=(8, 12), log_every=log_every, eval_every=eval_every,
-                                     checkpoint_every=checkpoint_every, device="cpu", **overrides))
+    return tiny_config(cifar_dir, iterations=ITERATIONS, milestones=(8, 12), log_every=log_every,
+                       eval_every=eval_every, checkpoint_every=checkpoint_every, **overrides)
 
 
 def crash(cfg, out, iteration, log=QUIET["log"]):

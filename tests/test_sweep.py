@@ -158,7 +158,7 @@ def test_failed_and_diverged_runs_land_in_runs_csv_and_the_queue_goes_on(cifar_d
 
 
 def test_a_failed_torchrun_child_is_failed_not_diverged(tmp_path, monkeypatch):
-    from resnet_study import sweep as sweep_module
+    from resnet_study.sweep import worker as sweep_module
 
     monkeypatch.setattr(sweep_module.subprocess, "run", lambda command, **kwargs: subprocess.CompletedProcess(
         command, 1, "", "RuntimeError: NCCL error\n"))
@@ -172,7 +172,7 @@ def test_a_worker_waits_for_runs_its_peers_hold(tmp_path, monkeypatch):
     import json
     import threading
 
-    from resnet_study import sweep as sweep_module
+    from resnet_study.sweep import worker as sweep_module
 
     monkeypatch.setattr(sweep_module, "WAIT_SECONDS", 0.1)
     sweep = Sweep(out=str(tmp_path), models=["cifar_plain8"])
@@ -235,3 +235,22 @@ def test_a_peers_status_probe_does_not_make_a_claim_fail(tmp_path):
         threading.Timer(0.05, fcntl.flock, (probe, fcntl.LOCK_UN)).start()
         with claim(sweep, "cifar_plain8", 0) as mine:
             assert mine
+
+
+@pytest.mark.parametrize("extra,given,own", [
+    (["--seed", "0"], "--seed", "--seeds"), (["--set", "seed=0"], "--set seed=", "--seeds"),
+    (["--model", "cifar_plain8"], "--model", "--models")])
+def test_flags_a_sweep_sets_per_run_are_refused(cifar_dir, tmp_path, capsys, extra, given, own):
+    out = tmp_path / "sweep"
+    code = main(["sweep", "--models", "cifar_resnet8", "--seeds", "0,1", "--data-dir", str(cifar_dir),
+                 "--out", str(out), *extra])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1 and f"drop {given}" in err and f"give {own}" in err
+    assert not out.exists()  # nothing trained
+
+
+def test_no_flag_is_taken_for_a_longer_one(cifar_dir, tmp_path, capsys):
+    # argparse's prefix matching once read --seed as --seeds; a prefix of a flag is no flag now.
+    with pytest.raises(SystemExit):
+        main(["sweep", "--models", "cifar_resnet8", "--see", "0", "--out", str(tmp_path)])
+    assert "unrecognized arguments: --see" in capsys.readouterr().err

@@ -11,20 +11,15 @@ import torchvision
 from torchvision.transforms.functional import normalize
 
 from resnet_study.cli import main
-from resnet_study.config import make_config
 from resnet_study.data import load_cifar10
-from resnet_study.engine import train
+from resnet_study.training.loop import train
 from resnet_study.errors import StudyError
 from resnet_study.models import count_parameters, create_model, read_checkpoint
 
-from conftest import save_akamaster, trained_looking
+from helpers import tiny_config, save_akamaster, trained_looking
 
 
-@pytest.fixture(autouse=True)
-def _quiet_subset_warning():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        yield
+pytestmark = pytest.mark.usefixtures("quiet_warnings")
 
 
 def outputs(model, x):
@@ -94,9 +89,8 @@ def test_torchvision_resnet18_state_dict_loads(tmp_path):
 @pytest.fixture(scope="module")
 def our_run(cifar_dir, tmp_path_factory):
     run = tmp_path_factory.mktemp("run")
-    cfg = make_config("paper", dict(model="cifar_resnet8", data_dir=str(cifar_dir), iterations=3, batch_size=32,
-                                    log_every=3, eval_every=3, milestones=(2,), device="cpu", amp=False,
-                                    channels_last=False))
+    cfg = tiny_config(cifar_dir, iterations=3, log_every=3, eval_every=3, milestones=(2,), amp=False,
+                      channels_last=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         train(cfg, run, progress=False, log=lambda *_: None)

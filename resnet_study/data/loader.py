@@ -12,7 +12,7 @@ from typing import Iterator, Protocol
 import torch
 from torch import Tensor
 
-from ..config import NORMALIZATIONS
+from .registry import NORMALIZATIONS
 from ..errors import StudyError
 from .cifar import Split
 from .imagefolder import IMAGENET_MEAN, IMAGENET_STD

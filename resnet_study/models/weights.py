@@ -95,23 +95,13 @@ def _akamaster(path: Path, data: dict) -> Checkpoint:
 
 
 def _ours(path: Path, data: dict) -> Checkpoint:
-    import typing
-
-    from ..config import TrainConfig, check_value
-    from ..runfolder import read_config
-
+    """Our checkpoint.pt: its ``net`` entry says how the net was built and fed (older checkpoints
+    lack it; the training layer, which knows run folders, reads their config.json instead)."""
     _tensors_only(path, data["model"], "model")
-    config = read_config(path.parent) or {}
-    hints = typing.get_type_hints(TrainConfig)
-    for key in ("model", "shortcut", "normalize", "holdout"):
-        if key in config:
-            try:
-                check_value(config[key], hints[key], key)
-            except StudyError as err:
-                raise StudyError(f"{path.parent / 'config.json'}: {err}") from None
-    kwargs = {"shortcut": config["shortcut"]} if config.get("shortcut") else {}
-    return _with_classes(Checkpoint(path, OURS, data["model"], kwargs, config.get("normalize", "pixel"),
-                                    model=config.get("model"), holdout=config.get("holdout", 0)))
+    net = data.get("net") if isinstance(data.get("net"), dict) else {}
+    kwargs = {k: v for k, v in (net.get("kwargs") or {}).items() if k == "shortcut"}
+    return _with_classes(Checkpoint(path, OURS, data["model"], kwargs, net.get("normalize", "pixel"),
+                                    model=net.get("model"), holdout=net.get("holdout", 0)))
 
 
 _FAMILY_NAMES = {"cifar": "a CIFAR", "imagenet": "an ImageNet"}

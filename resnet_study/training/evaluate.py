@@ -11,21 +11,24 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+import typing
 import warnings
 from pathlib import Path
 
 import pandas as pd
 import torch
 
-from .analysis import layer_responses
-from .config import make_config
-from .data import DeviceLoader, load_cifar10, make_loaders, normalization
-from .engine import build_model, resolve_device
-from .errors import StudyError
-from .io import atomic_path, check_writable, git_commit, write_csv
-from .models import create_model, model_info, read_checkpoint
-from .models.weights import AKAMASTER
-from .runfolder import check_same_config, load_checkpoint, read_config, restore, writer_lock
+from ..config import TrainConfig, check_value, make_config
+from ..data import DeviceLoader, load_cifar10, make_loaders, normalization
+from ..errors import StudyError
+from ..io import atomic_path, check_writable, git_commit, write_csv
+from ..models import create_model, model_info, read_checkpoint
+from ..models.weights import AKAMASTER, OURS, Checkpoint
+from .checkpoint import load_checkpoint
+from .device import resolve_device
+from .loop import build_model
+from .probes import layer_responses
+from .runfolder import check_same_config, read_config, restore, writer_lock
 
 
 def run_responses(run: str | Path, batch_size: int = 256, device: str = "auto") -> pd.DataFrame:
@@ -42,13 +45,30 @@ def run_responses(run: str | Path, batch_size: int = 256, device: str = "auto") 
     loaders = make_loaders(cfg, dev)
     model = build_model(cfg, loaders.description.get("classes")).to(dev)
     with writer_lock(run):
-        state = load_checkpoint(run, dev, print)
-        check_same_config(run, cfg.to_dict(), state["config"], "checkpoint",
+        checkpoint = load_checkpoint(run, dev, print)
+        check_same_config(run, cfg.to_dict(), checkpoint.config, "checkpoint",
                           remedy="the checkpoint is not this run's; restore the run's own checkpoint.pt")
-        restore(model, state["model"], run / "checkpoint.pt")
+        restore(model, checkpoint.model, run / "checkpoint.pt")
         frame = layer_responses(model.eval(), loaders.eval.eval_batches(batch_size), batch_size)
         write_csv(run / "responses.csv", frame)
     return frame
+
+
+def described_by_run_folder(checkpoint: Checkpoint) -> None:
+    """A checkpoint.pt from before checkpoints carried their ``net``: its run folder's config.json
+    says which net it holds and how that net was fed."""
+    config = read_config(checkpoint.path.parent) or {}
+    hints = typing.get_type_hints(TrainConfig)
+    for key in ("model", "shortcut", "normalize", "holdout"):
+        if key in config:
+            try:
+                check_value(config[key], hints[key], key)
+            except StudyError as err:
+                raise StudyError(f"{checkpoint.path.parent / 'config.json'}: {err}") from None
+    if config.get("shortcut"):
+        checkpoint.model_kwargs["shortcut"] = config["shortcut"]
+    checkpoint.normalize = config.get("normalize", "pixel")
+    checkpoint.model, checkpoint.holdout = config.get("model"), config.get("holdout", 0)
 
 
 def sha256(path: str | Path) -> str:
@@ -67,6 +87,8 @@ def evaluate(model_name: str, weights: str | Path, data_dir: str | Path, out: st
     if model_info(model_name).family != "cifar":
         raise StudyError(f"evaluate takes CIFAR nets (cifar_resnet<D>, cifar_plain<D>); got {model_name}")
     checkpoint = read_checkpoint(weights)
+    if checkpoint.source == OURS and checkpoint.model is None:
+        described_by_run_folder(checkpoint)
     model = create_model(model_name, weights=checkpoint)
     digest = sha256(checkpoint.path)
     out = Path(out) if out is not None else Path("evaluations") / f"{model_name}-{digest[:8]}"

@@ -3,24 +3,20 @@
 One process writes a run folder at a time: it holds an flock on ``.lock``. ``curves.csv`` and
 ``gradients.csv`` grow by appended rows; the checkpoint records how many rows each held when it
 was taken, so a resumed run first cuts them back to that, and the folder always tells the
-story of one uninterrupted run. The Trainer writes folders through this module; the sweep's
-tables and ``responses`` read them through it. torch loads only to read or write a checkpoint.
+story of one uninterrupted run. The Trainer writes folders through this module (the checkpoint through ``checkpoint``); the
+sweep's tables and ``responses`` read them through it. It imports no torch.
 """
 
 from __future__ import annotations
 
 import csv
-import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
-from .config import saved_config
-from .errors import StudyError
-from .io import atomic_path, disk_space_sentences, exclusive_lock, lock_holder, read_json, remove_stale_temporaries
+from ..config import saved_config
+from ..errors import StudyError
+from ..io import disk_space_sentences, exclusive_lock, lock_holder, read_json, remove_stale_temporaries
 
-CHECKPOINT, PREVIOUS_CHECKPOINT = "checkpoint.pt", "checkpoint.prev.pt"
-CHECKPOINT_KEYS = {"iteration", "model", "optimizer", "metrics", "first_bad", "torch_rng", "config", "data",
-                   "cpu_threads", "curve_rows", "gradient_rows", "interval_images"}
 FINISHED = ("done", "diverged")  # statuses of runs that will not train again
 # Config keys a resumed run may change: where its data and process are, not what it trains.
 RUNTIME_KEYS = {"device", "download", "compile", "data_dir"}
@@ -33,6 +29,16 @@ def read_run_file(path: Path) -> dict:
         return read_json(path) or {}
     except StudyError:
         return {}
+
+
+def finished_summary(folder: Path, log) -> dict | None:
+    """The summary of a run that will not train again, said in one line; None for any other."""
+    finished = read_json(folder / "summary.json")
+    if finished is not None and finished.get("status") in FINISHED:
+        log(f"{folder}: already finished ({finished['status']} after {finished.get('iterations')} "
+            f"iterations); nothing to do")
+        return finished
+    return None
 
 
 def read_config(folder: Path) -> dict | None:
@@ -93,53 +99,6 @@ class RowLog:
                              f"after {rows}; delete the run folder to start the run over")
         with open(self.path, "r+b") as handle:
             handle.truncate(sum(len(line) for line in complete))
-
-
-def save_checkpoint(folder: Path, state: dict) -> None:
-    """Write ``checkpoint.pt``; the one it replaces becomes ``checkpoint.prev.pt``."""
-    import torch
-
-    target = folder / CHECKPOINT
-    with atomic_path(target) as tmp:
-        with open(tmp, "wb") as handle:  # a file object, so a full disk raises OSError(ENOSPC)
-            try:
-                torch.save(state, handle)
-            except RuntimeError as err:  # torch's zip writer fails again while closing, hiding that OSError
-                if isinstance(err.__context__, OSError):
-                    raise err.__context__ from None
-                raise
-        if target.exists():
-            target.replace(folder / PREVIOUS_CHECKPOINT)
-
-
-def load_checkpoint(folder: Path, device, warn) -> dict | None:
-    """The newest readable checkpoint of ``folder`` (None when it has none); falls back to the
-    previous one, with a warning, when the newest is damaged."""
-    import torch
-
-    problems = []
-    for path in (folder / CHECKPOINT, folder / PREVIOUS_CHECKPOINT):
-        if not path.exists():
-            continue
-        try:
-            with warnings.catch_warnings():  # garbage can look like a newer pickle protocol: a warning
-                warnings.simplefilter("ignore")
-                state = torch.load(path, map_location=device, weights_only=True)
-        except Exception as err:  # truncated zip, bad pickle, wrong magic: all mean "damaged"
-            problems.append(f"{path.name}: {type(err).__name__}")
-            continue
-        if (not isinstance(state, dict) or not CHECKPOINT_KEYS <= set(state)
-                or not all(isinstance(state[k], dict) for k in ("model", "optimizer", "config", "data"))):
-            problems.append(f"{path.name}: not a checkpoint of this version")
-            continue
-        if problems:
-            warn(f"warning: {folder / CHECKPOINT} is unreadable ({problems[0]}); resuming from "
-                 f"{path.name} at iteration {state['iteration']}")
-        return state
-    if problems:
-        raise StudyError(f"{folder / CHECKPOINT} is corrupt or truncated ({'; '.join(problems)}); delete the "
-                         f"checkpoint files to start the run over")
-    return None
 
 
 def restore(module, state: dict, path: Path) -> None:

@@ -1,0 +1,32 @@
+"""Without a GPU, how long the paper's recipe would take here: one sentence from timed steps."""
+
+from __future__ import annotations
+
+from ..models import model_info
+from ..training.runfolder import FINISHED
+from .claims import run_status
+from .spec import Sweep
+
+
+def cpu_estimate(sweep: Sweep) -> str | None:
+    """Without a GPU, one sentence on how long the paper's recipe would take here, from three timed
+    training steps of the deepest net (a CIFAR net's cost grows with its depth)."""
+    import torch
+
+    from ..bench import measure_engine
+
+    first = sweep.config(*sweep.runs()[0])
+    if (torch.cuda.is_available() or first.device not in ("auto", "cpu") or first.dataset != "cifar10"
+            or sweep.preset not in ("paper", "paper_epochs")):
+        return None
+    todo = [(m, s) for m, s in sweep.runs() if run_status(sweep, m, s) not in FINISHED]
+    if not todo or sum(sweep.config(m, s).iterations * first.batch_size for m, s in todo) < 5_000_000:
+        return None  # little to train: minutes even on a CPU, not worth a measurement
+    deepest = max(sweep.models, key=lambda m: model_info(m).depth)
+    rate, trainer = measure_engine(sweep.config(deepest, sweep.seeds[0]), steps=3, warmup=2)
+    layer_rate = rate * model_info(deepest).depth  # images/s x layers
+    seconds = sum(sweep.config(m, s).resolved(trainer.train_images).iterations * first.batch_size
+                  * model_info(m).depth / layer_rate for m, s in todo)
+    return (f"this machine has no GPU: at the {rate:,.0f} images/s measured for {deepest} here, the {len(todo)} "
+            f"runs of the {sweep.preset} preset would take about {seconds / 3600:,.0f} hours; `make cifar-study` "
+            f"(about an hour on 2 cores) or `make cifar-quick` (minutes) show the degradation on a CPU")

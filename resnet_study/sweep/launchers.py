@@ -1,0 +1,102 @@
+"""Starting workers: local processes (one per GPU, or CPU workers sharing the cores), or a
+SLURM job array through submitit."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import StudyError
+from ..training.runfolder import FINISHED
+from .claims import run_status
+from .spec import Sweep
+from .tables import progress_line
+from .worker import run_array_task, work
+
+
+@dataclass
+class Cluster:
+    """Where and how a job array runs (submitit's parameters)."""
+
+    executor: str = "slurm"  # "slurm", or "local" for submitit's local executor
+    partition: str | None = None
+    timeout_min: int = 24 * 60
+    gpus_per_job: int = 1
+    cpus_per_job: int = 4
+    array_parallelism: int = 64
+    wait: bool = True
+
+
+def _worker_process(sweep: Sweep, device: str | None, threads: int | None) -> None:
+    if threads:
+        import torch
+        torch.set_num_threads(threads)
+    log_path = Path(sweep.out) / "logs" / f"worker-{os.getpid()}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "a", buffering=1) as handle:
+        work(sweep, device, progress=False, log=lambda line: print(line, file=handle))
+
+
+def worker_devices(workers: int | None, runs_per_gpu: int) -> list[str | None]:
+    """One worker per visible GPU (times ``runs_per_gpu``), or ``workers`` on the CPU."""
+    import torch
+
+    gpus = torch.cuda.device_count()
+    if gpus:
+        count = workers or gpus * runs_per_gpu
+        return [f"cuda:{i % gpus}" for i in range(count)]
+    return [None] * (workers or 1)
+
+
+def run_local(sweep: Sweep, workers: int | None, runs_per_gpu: int, log=print) -> None:
+    devices = worker_devices(workers, runs_per_gpu)
+    started = time.time()
+    if len(devices) == 1:
+        if work(sweep, devices[0], log=log, report_progress=True) == 0:
+            log(progress_line(sweep, started))  # nothing trained: still say where the sweep stands
+        return
+    cpu_threads = max(1, (os.cpu_count() or 1) // len(devices)) if devices[0] is None else None
+    context = mp.get_context("spawn")
+    processes = [context.Process(target=_worker_process, args=(sweep, d, cpu_threads)) for d in devices]
+    for p in processes:
+        p.start()
+    log(f"[{sweep.name}] {len(processes)} workers on {', '.join(sorted({d or 'cpu' for d in devices}))}; "
+        f"logs in {Path(sweep.out) / 'logs'}")
+    try:
+        while any(p.is_alive() for p in processes):
+            log(progress_line(sweep, started))
+            for p in processes:
+                p.join(timeout=30 / len(processes))
+    finally:
+        for p in processes:
+            if p.is_alive():
+                p.terminate()
+    failed = [p.exitcode for p in processes if p.exitcode]
+    if failed:
+        raise StudyError(f"{len(failed)} worker(s) failed; see {Path(sweep.out) / 'logs'}")
+    log(progress_line(sweep, started))
+
+
+def run_submitit(sweep: Sweep, cluster: Cluster, log=print) -> None:
+    import submitit
+
+    todo = [(m, s) for m, s in sweep.runs() if run_status(sweep, m, s) not in FINISHED]
+    if not todo:
+        return
+    executor = submitit.AutoExecutor(folder=Path(sweep.out) / "submitit" / "%j", cluster=cluster.executor)
+    params = dict(name=f"resnet-study-{sweep.name}", timeout_min=cluster.timeout_min,
+                  gpus_per_node=cluster.gpus_per_job, cpus_per_task=cluster.cpus_per_job,
+                  slurm_array_parallelism=cluster.array_parallelism)
+    if cluster.partition:
+        params["slurm_partition"] = cluster.partition
+    executor.update_parameters(**params)
+    jobs = executor.map_array(run_array_task, [sweep] * len(todo), [m for m, _ in todo], [s for _, s in todo])
+    log(f"[{sweep.name}] submitted {len(jobs)} runs as job array {jobs[0].job_id.split('_')[0]} ({executor.cluster})")
+    if not cluster.wait:
+        log("rerun the same command after the jobs finish to collect the tables")
+        return
+    for job, (model, seed) in zip(jobs, todo):
+        log(f"{model}-s{seed}: {job.result()}")

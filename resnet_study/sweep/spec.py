@@ -1,0 +1,113 @@
+"""A sweep's definition: every model with every seed, one preset plus overrides, from YAML or flags."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from ..config import make_config
+from ..errors import StudyError
+from ..io import check_writable
+
+
+@dataclass
+class Sweep:
+    """A grid of runs: every model with every seed, one preset plus overrides."""
+
+    out: str
+    models: list[str]
+    seeds: list[int] = field(default_factory=lambda: [0])
+    preset: str = "paper"
+    overrides: dict = field(default_factory=dict)  # TrainConfig fields, e.g. data_dir, iterations
+    name: str = "sweep"
+    nproc_per_run: int = 1  # > 1: each run is a DistributedDataParallel job started with torchrun
+
+    def runs(self) -> list[tuple[str, int]]:
+        return [(model, seed) for model in self.models for seed in self.seeds]
+
+    def config(self, model: str, seed: int, device: str | None = None):
+        values = dict(self.overrides, model=model, seed=seed)
+        if device is not None:
+            values["device"] = device
+        return make_config(self.preset, values)
+
+    def run_dir(self, model: str, seed: int) -> Path:
+        return Path(self.out) / "runs" / f"{model}-s{seed}"
+
+    def check_data(self) -> None:
+        """Load (or download, once) the sweep's data: bad data stops here, before anything is written."""
+        import warnings
+
+        from ..data import image_folder_splits, load_cifar10
+        from ..training.device import resolve_device
+
+        cfg = self.config(*self.runs()[0])
+        resolve_device(cfg.device)  # cuda on a machine without one: one sentence, not a failure per run
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # each run states its own subset warning
+            if cfg.dataset == "cifar10":
+                load_cifar10(cfg.data_dir, holdout=cfg.holdout, allow_download=cfg.download)
+            else:
+                image_folder_splits(cfg.data_dir, cfg.image_size, classes=cfg.classes)
+
+    def validate(self) -> "Sweep":
+        for key, kinds in (("out", (str, os.PathLike)), ("name", str), ("preset", str)):
+            if not isinstance(getattr(self, key), kinds):
+                raise StudyError(f"{key} must be a name; got {getattr(self, key)!r}")
+        if type(self.nproc_per_run) is not int or self.nproc_per_run < 1:
+            raise StudyError(f"nproc_per_run must be an integer, 1 or more; got {self.nproc_per_run!r}")
+        if not isinstance(self.models, list) or not all(isinstance(m, str) for m in self.models):
+            raise StudyError(f"models must be a list of model names, e.g. [cifar_plain20, cifar_resnet20]; "
+                             f"got {self.models!r}")
+        if not isinstance(self.seeds, list) or not all(type(s) is int for s in self.seeds):
+            raise StudyError(f"seeds must be a list of integers, e.g. [0, 1, 2]; got {self.seeds!r}")
+        if not self.models:
+            raise StudyError("a sweep needs at least one model (--models or a config's models:)")
+        if not self.seeds:
+            raise StudyError("a sweep needs at least one seed")
+        for name, values in (("model", self.models), ("seed", self.seeds)):
+            repeated = sorted({str(v) for v in values if values.count(v) > 1})
+            if repeated:
+                raise StudyError(f"{name} {', '.join(repeated)} is listed more than once; each run must "
+                                 f"appear once so that seed means weigh every run equally")
+        for key in ("model", "seed"):
+            if key in self.overrides:
+                raise StudyError(f"a sweep sets each run's {key} from its {key}s list; remove {key} from overrides")
+        for model, seed in self.runs():
+            self.config(model, seed).validate()
+        check_writable(self.out)
+        return self
+
+
+def load_sweep(path: str | Path, **overrides) -> Sweep:
+    """A sweep from YAML (keys: name, models, seeds, preset, overrides); ``overrides`` win."""
+    path = Path(path)
+    if not path.exists():
+        raise StudyError(f"sweep config {path} does not exist")
+    try:
+        spec = yaml.safe_load(path.read_text()) or {}
+    except (OSError, UnicodeDecodeError) as err:
+        raise StudyError(f"sweep config {path} cannot be read ({type(err).__name__}); give a YAML file") from None
+    except yaml.YAMLError as err:
+        where = getattr(err, "problem_mark", None)
+        line = f" at line {where.line + 1}" if where is not None else ""
+        raise StudyError(f"{path} is not valid YAML{line}; fix it or start from experiments/cifar_quick.yaml") from None
+    if not isinstance(spec, dict):
+        raise StudyError(f"{path} must be a YAML mapping with keys name, models, seeds, preset, overrides")
+    if not isinstance(spec.get("overrides") or {}, dict):
+        raise StudyError(f"{path}: overrides must be a mapping of config keys to values")
+    unknown = set(spec) - {f.name for f in dataclasses.fields(Sweep)} - {"description"}
+    if unknown:
+        raise StudyError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}; keys are name, models, seeds, "
+                         f"preset, overrides")
+    spec.pop("description", None)
+    spec.setdefault("name", path.stem)
+    spec["overrides"] = {**(spec.get("overrides") or {}), **overrides.pop("overrides", {})}
+    spec.update({k: v for k, v in overrides.items() if v is not None})
+    if "models" not in spec:
+        raise StudyError(f"{path} lists no models; add models: [cifar_plain20, cifar_resnet20] or give --models")
+    return Sweep(**spec)

@@ -1,0 +1,79 @@
+"""The sweep's tables, rebuilt from its run folders: runs.csv (one row per run), curves.csv,
+responses.csv and gradients.csv (every run's, stacked), and the one-line progress report."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from ..io import write_csv
+from ..models import model_info
+from ..training.runfolder import FINISHED, read_run_file
+from .claims import failure_reason, run_status
+from .spec import Sweep
+
+RUN_COLUMNS = ["model", "family", "depth", "residual", "shortcut", "seed", "preset", "iterations", "status",
+               "final_train_error", "final_test_error", "best_test_error", "wall_seconds", "images_per_second",
+               "device", "torch_version", "commit", "dataset", "train_images", "epochs", "test_error_on", "reason"]
+
+
+def collect(sweep: Sweep) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rebuild ``runs.csv``, ``curves.csv``, ``responses.csv`` and ``gradients.csv`` from the run
+    folders, atomically; returns the first two."""
+    rows, curves = [], []
+    stacked = {"responses.csv": [], "gradients.csv": []}
+    for model, seed in sweep.runs():
+        info, run = model_info(model), sweep.run_dir(model, seed)
+        config, summary = read_run_file(run / "config.json"), read_run_file(run / "summary.json")
+        cfg = config.get("config", {})
+        rows.append({
+            "model": model, "family": info.family, "depth": info.depth, "residual": info.residual,
+            "shortcut": (cfg.get("shortcut") or info.default_shortcut) if info.residual else "",
+            "seed": seed, "preset": cfg.get("preset", sweep.preset),
+            "iterations": summary.get("iterations"), "status": run_status(sweep, model, seed),
+            **{k: summary.get(k) for k in ("final_train_error", "final_test_error", "best_test_error",
+                                           "wall_seconds", "images_per_second")},
+            "device": config.get("device"), "torch_version": config.get("torch_version"),
+            "commit": config.get("commit"), **_data_columns(config, summary),
+            "reason": failure_reason(sweep, model, seed) if summary.get("status") not in FINISHED else None,
+        })
+        for name, frames in [("curves.csv", curves), *stacked.items()]:
+            if (run / name).exists():
+                frame = pd.read_csv(run / name)
+                for i, (key, value) in enumerate([("model", model), ("depth", info.depth),
+                                                  ("residual", info.residual), ("seed", seed)]):
+                    frame.insert(i, key, value)
+                frames.append(frame)
+    runs = pd.DataFrame(rows, columns=RUN_COLUMNS)
+    curves = pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(
+        columns=["model", "depth", "residual", "seed", "iteration"])
+    Path(sweep.out).mkdir(parents=True, exist_ok=True)
+    write_csv(Path(sweep.out) / "runs.csv", runs)
+    write_csv(Path(sweep.out) / "curves.csv", curves)
+    for name, frames in stacked.items():
+        if frames:
+            write_csv(Path(sweep.out) / name, pd.concat(frames, ignore_index=True))
+    return runs, curves
+
+
+def _data_columns(config: dict, summary: dict) -> dict:
+    """What a run trained and was tested on: data set, training images, epochs, eval split."""
+    data, batch = config.get("dataset") or {}, (config.get("config") or {}).get("batch_size")
+    images, iterations = data.get("train_images"), summary.get("iterations")
+    epochs = round(iterations * batch / images, 2) if images and batch and iterations else None
+    return {"dataset": data.get("name"), "train_images": images, "epochs": epochs,
+            "test_error_on": data.get("test_error_on")}
+
+
+def progress_line(sweep: Sweep, started: float) -> str:
+    statuses = [run_status(sweep, m, s) for m, s in sweep.runs()]
+    done = sum(s in FINISHED for s in statuses)
+    running = statuses.count("running")
+    queued = len(statuses) - done - running
+    eta = ""
+    elapsed = time.time() - started
+    if 0 < done < len(statuses):
+        eta = f", ETA {time.strftime('%H:%M:%S', time.gmtime(elapsed / done * (len(statuses) - done)))}"
+    return f"[{sweep.name}] {done}/{len(statuses)} done, {running} running, {queued} queued{eta}"

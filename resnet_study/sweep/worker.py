@@ -1,0 +1,102 @@
+"""A sweep worker: claim a run, train it (in this process or with torchrun), record how it ended,
+and go on until every run is finished or failed, waiting for the runs that live peers hold."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from ..config import to_assignments
+from ..errors import StudyError
+from ..io import read_json
+from ..training.runfolder import FINISHED
+from .claims import claim, failure_path, record_failure, run_status
+from .spec import Sweep
+from .tables import progress_line
+
+WAIT_SECONDS = 2.0  # how often a worker with nothing left to claim looks at its peers' runs
+
+
+def run_one(sweep: Sweep, model: str, seed: int, device: str | None = None, *, progress: bool | None = None,
+            log=print) -> dict | None:
+    """Claim one run and train it (in this process, or with torchrun when ``nproc_per_run`` > 1).
+
+    Returns its summary (status ``failed`` with a ``reason`` when it could not finish), or None
+    when it is finished or another worker holds it.
+    """
+    if run_status(sweep, model, seed) in FINISHED:
+        return None
+    with claim(sweep, model, seed) as mine:
+        if not mine or run_status(sweep, model, seed) in FINISHED:
+            return None
+        log(f"start {model}-s{seed}" + (f" on {device}" if device else ""))
+        failure_path(sweep, model, seed).unlink(missing_ok=True)
+        cfg, run = sweep.config(model, seed, device), sweep.run_dir(model, seed)
+        try:
+            if sweep.nproc_per_run > 1:
+                summary = train_with_torchrun(cfg, run, sweep.nproc_per_run, log)
+            else:
+                from ..training.loop import train  # here, so that reading and checking a sweep imports no torch
+
+                summary = train(cfg, run, progress=progress, log=log)
+        except Exception as err:  # the queue goes on; the reason lands in runs.csv
+            reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            record_failure(sweep, model, seed, reason)
+            log(f"end {model}-s{seed}: failed: {reason}")
+            return {"status": "failed", "reason": reason}
+        log(f"end {model}-s{seed}: {summary['status']}, final train error {_number(summary['final_train_error'])}, "
+            f"test error {_number(summary['final_test_error'])}")
+        return summary
+
+
+def _number(value: float | None) -> str:
+    return "none" if value is None else f"{value:.4f}"
+
+
+def work(sweep: Sweep, device: str | None = None, *, progress: bool | None = None, log=print,
+         report_progress: bool = False) -> int:
+    """Claim and train runs until every run is finished or has failed, waiting for the runs that
+    live peers hold (a peer that dies leaves its run to this worker); returns how many this
+    worker trained."""
+    trained, started, tried = 0, time.time(), set()
+    while True:
+        for model, seed in sweep.runs():
+            if (model, seed) in tried or _failed_since(sweep, model, seed, started):
+                continue
+            if run_one(sweep, model, seed, device, progress=progress, log=log) is not None:
+                trained += 1
+                tried.add((model, seed))
+                if report_progress:
+                    log(progress_line(sweep, started))
+        if not any(run_status(sweep, m, s) == "running" for m, s in sweep.runs()):
+            return trained
+        time.sleep(WAIT_SECONDS)
+
+
+def _failed_since(sweep: Sweep, model: str, seed: int, started: float) -> bool:
+    """Whether a peer of this sweep's workers tried the run and it failed (not to be tried twice)."""
+    path = failure_path(sweep, model, seed)
+    return path.exists() and path.stat().st_mtime >= started
+
+
+def train_with_torchrun(cfg, out: Path, nproc: int, log=print) -> dict:
+    """One run as ``torchrun --nproc_per_node nproc``: DistributedDataParallel over nproc processes."""
+    command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={nproc}",
+               "-m", "resnet_study.cli", "train", "--model", cfg.model, "--seed", str(cfg.seed), "--out", str(out),
+               "--preset", cfg.preset, "--set", *to_assignments(cfg)]
+    result = subprocess.run(command, capture_output=True, text=True)
+    summary = read_json(out / "summary.json")
+    # torchrun exits 1 for a failed child as for a diverged run: only the summary tells them apart.
+    if result.returncode not in (0, 1) or summary is None or summary.get("status") not in FINISHED:
+        tail = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        raise StudyError(f"torchrun for {out.name} failed with exit status {result.returncode}: {tail}")
+    log(result.stdout.strip().splitlines()[-1] if result.stdout.strip() else f"{out.name}: finished")
+    return summary
+
+
+def run_array_task(sweep: Sweep, model: str, seed: int) -> str:
+    """One run as a cluster job (submitit): the same claim, so a rerun sweep never duplicates it."""
+    run_one(sweep, model, seed, progress=False)
+    return run_status(sweep, model, seed)

@@ -1,0 +1,26 @@
+"""Training: one run of one net into a run folder, and what reads trained nets back.
+
+``train(cfg, out)`` / ``Trainer`` (loop), the checkpoint schema (checkpoint), the run folder's
+files and lock (runfolder), device and precision (device), the loop's small parts (hooks),
+probes of a net (probes: Fig. 7's layer responses, gradient norms) and evaluation (evaluate).
+Names load on first use, so reading a run folder's files imports no torch.
+"""
+
+from importlib import import_module
+
+_LAZY = {
+    "Trainer": "loop", "train": "loop", "build_model": "loop",
+    "learning_rate": "hooks", "resolve_device": "device", "precision": "device",
+    "Checkpoint": "checkpoint", "Progress": "checkpoint",
+    "run_responses": "evaluate",
+    "layer_responses": "probes", "gradient_norms": "probes",
+}
+
+
+def __getattr__(name: str):  # PEP 562
+    if name in _LAZY:
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = list(_LAZY)

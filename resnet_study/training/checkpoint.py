@@ -1,0 +1,127 @@
+"""The checkpoint: one schema (``Checkpoint``), written atomically beside the one it replaces.
+
+``checkpoint.pt`` holds everything a run needs to go on as if it had never stopped: the net and
+optimiser, the loop's counters (``Progress``), the half-summed metrics of the logging interval,
+the RNG, the config, the data's fingerprint and the CPU thread count. ``net`` says how to rebuild
+and feed the net without the run folder (model name and options, input normalisation, precision),
+so ``create_model(name, weights="checkpoint.pt")`` needs nothing else. On disk it is one flat dict,
+as torchvision's reference trainer saves it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from ..errors import StudyError
+from ..io import atomic_path
+
+CHECKPOINT, PREVIOUS_CHECKPOINT = "checkpoint.pt", "checkpoint.prev.pt"
+
+
+@dataclass
+class Progress:
+    """The loop's counters: where the run is and what it has seen."""
+
+    iteration: int = 0
+    warm: bool = True  # False while a deep net trains at the warm-up lr (section 4.2)
+    stopped: bool = False  # diverged
+    interval_images: int = 0  # images behind the loss and error sums of the current logging interval
+    curve_rows: int = 0  # rows of curves.csv and gradients.csv this checkpoint has seen
+    gradient_rows: int = 0
+    final_train_error: float | None = None
+    final_test_error: float | None = None
+    best_test_error: float | None = None
+    images: int = 0  # images trained in timed intervals
+    wall_seconds: float = 0.0
+    train_seconds: float = 0.0
+
+
+@dataclass
+class Checkpoint:
+    progress: Progress
+    model: dict  # state dicts
+    optimizer: dict
+    metrics: torch.Tensor  # float64 (2,): loss sum and errors of the current logging interval
+    first_bad: torch.Tensor  # int64 (): first iteration whose loss was not finite, -1 while none was
+    torch_rng: torch.Tensor
+    config: dict  # TrainConfig.to_dict() as requested
+    data: dict  # the data's fingerprint: image count and sha1
+    cpu_threads: int
+    net: dict = field(default_factory=dict)  # model, kwargs, normalize, mean, std, holdout, precision
+
+    def to_dict(self) -> dict:
+        state = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "progress"}
+        return {**dataclasses.asdict(self.progress), **state}
+
+    @classmethod
+    def from_dict(cls, state: dict) -> "Checkpoint":
+        counters = {f.name for f in dataclasses.fields(Progress)}
+        progress = Progress(**{k: v for k, v in state.items() if k in counters})
+        return cls(progress, **{k: v for k, v in state.items() if k not in counters})
+
+
+REQUIRED = {"iteration", "model", "optimizer", "metrics", "first_bad", "torch_rng", "config", "data", "cpu_threads",
+            "curve_rows", "gradient_rows", "interval_images"}
+
+
+def save_checkpoint(folder: Path, checkpoint: Checkpoint) -> None:
+    """Write ``checkpoint.pt``; the one it replaces becomes ``checkpoint.prev.pt``."""
+    target = folder / CHECKPOINT
+    with atomic_path(target) as tmp:
+        with open(tmp, "wb") as handle:  # a file object, so a full disk raises OSError(ENOSPC)
+            try:
+                torch.save(checkpoint.to_dict(), handle)
+            except RuntimeError as err:  # torch's zip writer fails again while closing, hiding that OSError
+                if isinstance(err.__context__, OSError):
+                    raise err.__context__ from None
+                raise
+        if target.exists():
+            target.replace(folder / PREVIOUS_CHECKPOINT)
+
+
+def load_checkpoint(folder: Path, device, warn) -> Checkpoint | None:
+    """The newest readable checkpoint of ``folder`` (None when it has none); falls back to the
+    previous one, with a warning, when the newest is damaged."""
+    problems = []
+    for path in (folder / CHECKPOINT, folder / PREVIOUS_CHECKPOINT):
+        if not path.exists():
+            continue
+        try:
+            with warnings.catch_warnings():  # garbage can look like a newer pickle protocol: a warning
+                warnings.simplefilter("ignore")
+                state = torch.load(path, map_location=device, weights_only=True)
+        except Exception as err:  # truncated zip, bad pickle, wrong magic: all mean "damaged"
+            problems.append(f"{path.name}: {type(err).__name__}")
+            continue
+        if (not isinstance(state, dict) or not REQUIRED <= set(state)
+                or not all(isinstance(state[k], dict) for k in ("model", "optimizer", "config", "data"))):
+            problems.append(f"{path.name}: not a checkpoint of this version")
+            continue
+        if problems:
+            warn(f"warning: {folder / CHECKPOINT} is unreadable ({problems[0]}); resuming from "
+                 f"{path.name} at iteration {state['iteration']}")
+        return Checkpoint.from_dict(state)
+    if problems:
+        raise StudyError(f"{folder / CHECKPOINT} is corrupt or truncated ({'; '.join(problems)}); delete the "
+                         f"checkpoint files to start the run over")
+    return None
+
+
+def check_same_numerics(path: Path, checkpoint: Checkpoint, fingerprint: dict, data_dir: str,
+                        device: torch.device) -> None:
+    """A checkpoint resumes only on the data and, on a CPU, the thread count it was made with."""
+    data = checkpoint.data
+    if data != fingerprint:
+        raise StudyError(f"{path} was trained on other data ({data.get('images')} images, sha1 "
+                         f"{str(data.get('sha1'))[:12]}) than {data_dir} holds "
+                         f"({fingerprint['images']} images, sha1 {fingerprint['sha1'][:12]}); "
+                         f"point --data-dir at the run's data or choose another --out")
+    if device.type == "cpu" and checkpoint.cpu_threads != torch.get_num_threads():
+        raise StudyError(f"{path} was made with {checkpoint.cpu_threads} CPU threads and this process has "
+                         f"{torch.get_num_threads()}, which changes the numbers; resume with "
+                         f"OMP_NUM_THREADS={checkpoint.cpu_threads}")

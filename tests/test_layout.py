@@ -1,0 +1,96 @@
+"""The package's shape (issue 15): imports go one way, down the layers, and modules stay short."""
+
+import ast
+from pathlib import Path
+
+import resnet_study
+
+PACKAGE = Path(resnet_study.__file__).parent
+# Lower layers first; a module may import only from its own layer or the ones before it.
+LAYERS = [{"errors", "io", "paper"}, {"models"}, {"data"}, {"config", "presets"}, {"training"},
+          {"sweep", "bench", "reports"}, {"cli"}]
+
+
+def _layer(module: str) -> int:
+    top = module.split(".")[1] if "." in module else module
+    layer = next((i for i, names in enumerate(LAYERS) if top in names), None)
+    assert layer is not None, f"{module} is in no layer; add it to a folder of the layer it belongs to"
+    return layer
+
+
+def imports(path: Path) -> set[str]:
+    """``resnet_study.x.y`` names that ``path`` imports, relative imports resolved."""
+    module = "resnet_study." + ".".join(path.relative_to(PACKAGE).with_suffix("").parts)
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    package = package.removesuffix(".__init__")
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                name = f"{base}.{node.module}" if node.module else base
+                targets = [name] if node.module else [f"{base}.{a.name}" for a in node.names]
+            else:
+                targets = [node.module or ""]
+            found.update(t for t in targets if t.startswith("resnet_study"))
+        elif isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("resnet_study"))
+    return found
+
+
+def modules() -> dict[str, set[str]]:
+    graph = {}
+    for path in PACKAGE.rglob("*.py"):
+        name = "resnet_study." + ".".join(path.relative_to(PACKAGE).with_suffix("").parts)
+        graph[name.removesuffix(".__init__")] = imports(path)
+    return graph
+
+
+def test_no_import_circle_between_packages():
+    graph = {}
+    for module, targets in modules().items():
+        top = module.split(".")[1] if module.count(".") else "resnet_study"
+        graph.setdefault(top, set()).update(t.split(".")[1] for t in targets if t.count(".") and
+                                            t.split(".")[1] != top)
+
+    def reach(start, seen):
+        for nxt in graph.get(start, ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                reach(nxt, seen)
+        return seen
+
+    circles = sorted(top for top in graph if top in reach(top, set()))
+    assert not circles, f"import circles through {circles}"
+
+
+def test_imports_only_go_down_the_layers():
+    upward = []
+    for module, targets in modules().items():
+        if module == "resnet_study":
+            continue
+        for target in targets:
+            if target != "resnet_study" and _layer(target) > _layer(module):
+                upward.append(f"{module} -> {target}")
+    assert not upward, upward
+
+
+def test_the_model_library_imports_nothing_above_it():
+    above = [f"{m} -> {t}" for m, targets in modules().items() if m.startswith("resnet_study.models")
+             for t in targets if not t.startswith(("resnet_study.models", "resnet_study.errors", "resnet_study.io",
+                                                   "resnet_study.paper"))]
+    assert not above, above
+
+
+def test_no_module_is_longer_than_250_lines():
+    long = {str(p.relative_to(PACKAGE)): n for p in PACKAGE.rglob("*.py")
+            if (n := len(p.read_text().splitlines())) > 250}
+    assert not long, long
+
+
+def test_the_test_walks_real_imports():
+    # The walk must see what the files import, or the checks above could not fail.
+    graph = modules()
+    assert "resnet_study.training.runfolder" in graph["resnet_study.training.loop"]
+    assert "resnet_study.config" in graph["resnet_study.training.device"]
+    assert _layer("resnet_study.cli.sweep") > _layer("resnet_study.sweep.spec") > _layer("resnet_study.config")

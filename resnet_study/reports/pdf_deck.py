@@ -25,6 +25,10 @@ HANGUL_FAMILIES = ["Noto Sans CJK KR", "Noto Sans CJK JP", "Noto Sans KR", "Nanu
 def hangul_font() -> str | None:
     """A font family with Hangul that matplotlib can use, or None: fontconfig's Korean fonts
     (``fc-list :lang=ko``) first, then well-known names among matplotlib's fonts."""
+    try:
+        import koreanize_matplotlib  # noqa: F401  (registers NanumGothic with matplotlib when installed)
+    except ImportError:
+        pass
     known = {f.name for f in font_manager.fontManager.ttflist}
     try:
         listed = subprocess.run(["fc-list", ":lang=ko", "family"], capture_output=True, text=True, timeout=20).stdout

@@ -1,5 +1,6 @@
 """The deck as an editable PowerPoint file (python-pptx): text boxes, figures as images, a
-native table, the numbers in the speaker notes. Viewers supply fonts, Hangul included."""
+native table, the numbers in the speaker notes. Viewers supply fonts, Hangul included. Text
+goes in as sentences, one paragraph each, and the viewer wraps it in the same boxes as the PDF."""
 
 from __future__ import annotations
 
@@ -53,8 +54,7 @@ def write(slides: list[Slide], out: Path) -> Path:
     for page in slides:
         slide = deck.slides.add_slide(blank)
         title_box = layout.TITLE_PAGE if page.title_page else layout.TITLE
-        _box(slide, title_box, layout.wrapped([page.title], title_box, bold=True), bold=True,
-             color=layout.TITLE_COLOR)
+        _box(slide, title_box, [page.title], bold=True, color=layout.TITLE_COLOR)
         if page.figure is not None:
             box = layout.FIGURE
             slide.shapes.add_picture(str(page.figure), Inches(box["x"]), Inches(box["y"]), Inches(box["w"]),
@@ -62,10 +62,10 @@ def write(slides: list[Slide], out: Path) -> Path:
         if page.table is not None:
             _table(slide, page.table)
         if page.body:
-            _box(slide, layout.BODY, layout.wrapped(page.body, layout.BODY))
+            _box(slide, layout.BODY, page.body)
         if page.lines:
             box = layout.LINES_TITLE_PAGE if page.title_page else layout.LINES
-            _box(slide, box, layout.wrapped(page.lines, box))
+            _box(slide, box, page.lines)
         if page.notes:
             slide.notes_slide.notes_text_frame.text = "\n".join(page.notes)
     deck.core_properties.title = slides[0].title

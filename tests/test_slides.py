@@ -9,7 +9,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from pptx import Presentation
-from pptx.util import Emu
 
 from resnet_study.reports import pdf_deck, plots, slides
 from resnet_study.reports.deck import Sources

@@ -8,7 +8,7 @@ from pathlib import Path
 from ..paper import TABLE6
 from . import findings, layout, slide_figures
 from .deck import FIGURE_SIZE, Deck, Slide, label, model_pairs, pct
-from .plots import _millions
+from .plots import millions
 
 PLAIN = [f"cifar_plain{d}" for d in (20, 32, 44, 56)]
 RESNET = [f"cifar_resnet{d}" for d in (20, 32, 44, 56, 110)]
@@ -86,7 +86,7 @@ def table6(d: Deck) -> Slide:
         if model not in d.finals.index and (published is None or model not in published.index):
             continue
         ours = f"{100 * d.finals.loc[model, 'final_test_error']:.1f}" if model in d.finals.index else "—"
-        row = [label(model), _millions(parameters), f"{paper:.2f}"]
+        row = [label(model), millions(parameters), f"{paper:.2f}"]
         if published is not None:
             known = model in published.index
             stated = published.stated_error.get(model) if "stated_error" in published else None

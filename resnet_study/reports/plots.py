@@ -146,7 +146,7 @@ def gradient_figure(gradients: pd.DataFrame, models: list[str], *, sweep: str, c
     return fig
 
 
-def _millions(count: float) -> str:
+def millions(count: float) -> str:
     return f"{count / 1e6:.2f}M" if count < 1e7 else f"{count / 1e6:.1f}M"
 
 
@@ -161,7 +161,7 @@ def table6(runs: pd.DataFrame, published: pd.DataFrame | None = None, *, split: 
     ours = runs[runs.status == "done"].groupby("model")["final_test_error"].agg(["mean", "std", "count"])
     ours = ours.mul([100, 100, 1]).reset_index()
     table = TABLE6.merge(REPRODUCTIONS, on="model").merge(ours, on="model", how="left")
-    rows = {"net": table.model.map(label), "parameters": table.parameters.map(_millions),
+    rows = {"net": table.model.map(label), "parameters": table.parameters.map(millions),
             "paper test error (%)": [m if isinstance(m, str) else f"{e:.2f}"
                                      for e, m in zip(table.paper_error, table.paper_mean_std)],
             "akamaster test error (%)": table.akamaster_error.map("{:.2f}".format),

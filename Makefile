@@ -17,18 +17,18 @@ IMAGENET_PRESET ?= imagenet_subset
 IMAGENET_OUT    ?= runs/imagenet-$(IMAGENET_PRESET)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test test-all cifar-sweep cifar-quick cifar-study imagenet-sweep imagenet-study models notebooks figures slides clean
+.PHONY: help setup test test-all cifar-sweep cifar-quick cifar-study imagenet-sweep imagenet-study models notebooks notebooks-refresh figures slides clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,notebooks]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test,notebooks]'
 	touch $(STAMP)
 
-setup: $(STAMP) ## Create .venv and install the package (editable) with test extras
+setup: $(STAMP) ## Create .venv and install the package (editable) with test extras, at constraints.txt's versions
 
 test: $(STAMP) ## Run the fast test suite (slow and GPU tests are skipped)
 	$(BIN)/pytest -m "not slow and not gpu" -q
@@ -58,29 +58,28 @@ imagenet-sweep: $(STAMP) ## Plain/ResNet 18 and 34 on an ImageFolder subset (DAT
 	$(BIN)/resnet-study sweep --config experiments/imagenet_subset.yaml --preset $(IMAGENET_PRESET) \
 		--data-dir $(IMAGENET_DIR) --out $(IMAGENET_OUT) $(if $(WORKERS),--workers $(WORKERS))
 
-NOTEBOOKS := fig1_cifar_20_56 fig6_cifar_sweep fig7_layer_responses table6 gradient_flow fig4_imagenet_18_34
 CIFAR_RESULTS    ?= results/cifar_study
 IMAGENET_RESULTS ?= results/imagenette_study
-FIGURES          ?= results/figures
+FIGURES          ?= build/figures
 PUBLISHED        ?=
+PUBLISHED_DECK   ?= results/published
+CONSTRUCTED      ?= results/constructed
+SLIDES_LANG      ?= en
+JUPYTER_ARGS     ?=
 
-notebooks: $(STAMP) ## Open the notebooks in JupyterLab (figures show inline; they read results/ tables)
-	$(BIN)/jupyter lab notebooks/
+notebooks: $(STAMP) ## Open the notebooks in JupyterLab (JUPYTER_ARGS="--no-browser --ip 0.0.0.0 --allow-root")
+	$(BIN)/jupyter lab notebooks/ $(JUPYTER_ARGS)
 
-figures: $(STAMP) ## Execute the notebooks headlessly into $(FIGURES)/*.png|pdf (CIFAR_RESULTS= IMAGENET_RESULTS= PUBLISHED=)
-	@mkdir -p build/notebooks
-	@for nb in $(NOTEBOOKS); do \
-		case $$nb in fig4*) results=$(IMAGENET_RESULTS);; *) results=$(CIFAR_RESULTS);; esac; \
-		published=""; \
-		case $$nb in fig7*|table6) if [ -n "$(PUBLISHED)" ]; then published="-p published_dir $(abspath $(PUBLISHED))"; fi;; esac; \
-		echo "papermill $$nb ($$results)"; \
-		$(BIN)/papermill --no-progress-bar --log-level ERROR -k python3 notebooks/$$nb.ipynb build/notebooks/$$nb.ipynb \
-			-p results_dir $(abspath $$results) -p figures_dir $(abspath $(FIGURES)) $$published || exit 1; \
-	done
+figures: $(STAMP) ## Run the notebooks headlessly: build/notebooks/*.ipynb, $(FIGURES)/*.png|pdf (CIFAR_RESULTS= IMAGENET_RESULTS= PUBLISHED=)
+	$(BIN)/python -m resnet_study.reports.notebooks --cifar $(CIFAR_RESULTS) --imagenet $(IMAGENET_RESULTS) \
+		--figures $(FIGURES) --out build/notebooks $(if $(PUBLISHED),--published $(PUBLISHED))
 
-slides: figures ## A PDF deck telling the degradation story with our figures (build/slides.pdf)
-	$(BIN)/python -m resnet_study.slides --figures $(FIGURES) --cifar $(CIFAR_RESULTS) \
-		--imagenet $(IMAGENET_RESULTS) --out build/slides.pdf
+notebooks-refresh: $(STAMP) ## Re-execute notebooks/*.ipynb in place on results/ (committed with outputs; same tables, same files)
+	$(BIN)/python -m resnet_study.reports.notebooks --refresh
+
+slides: $(STAMP) ## The deck: build/slides.pptx and build/slides.pdf (SLIDES_LANG=ko: build/slides-ko.*; CIFAR_RESULTS= ...)
+	$(BIN)/python -m resnet_study.reports.slides --cifar $(CIFAR_RESULTS) --imagenet $(IMAGENET_RESULTS) \
+		--published $(PUBLISHED_DECK) --constructed $(CONSTRUCTED) --lang $(SLIDES_LANG) --out build
 
 clean: ## Remove the environment and caches (keeps data/ and runs/)
 	rm -rf $(VENV) .pytest_cache *.egg-info

@@ -1,18 +1,22 @@
-"""Notebooks redraw the paper's figures from results/ tables; the deck is built from them."""
+"""Notebooks redraw the paper's figures from results/ tables, are committed with their outputs,
+and stop `make figures` with their own sentence when the tables are missing."""
 
 import json
+import subprocess
+import sys
 import warnings
 from pathlib import Path
+
+import nbformat
 
 import pandas as pd
 import papermill
 import pytest
 import torch
 
-from resnet_study import plots
 from resnet_study.cli import main
 from resnet_study.models import create_model
-from resnet_study.slides import build
+from resnet_study.reports import notebooks, plots, tables
 
 from helpers import save_akamaster, trained_looking
 
@@ -27,23 +31,33 @@ def execute(notebook: Path, results_dir: Path, figures_dir: Path, tmp_path: Path
     papermill.execute_notebook(str(notebook), str(out), kernel_name="python3", progress_bar=False,
                                parameters={"results_dir": str(results_dir), "figures_dir": str(figures_dir),
                                            **parameters})
-    cells = json.loads(out.read_text())["cells"]
-    return "".join(o.get("text", "") if isinstance(o.get("text", ""), str) else "".join(o["text"])
-                   for c in cells if c["cell_type"] == "code" for o in c.get("outputs", []))
+    return outputs(json.loads(out.read_text()))
+
+
+def outputs(notebook: dict) -> str:
+    """Every text an executed notebook shows: printed text, Markdown, tables' plain text."""
+    texts = []
+    for cell in notebook["cells"]:
+        for output in cell.get("outputs", []):
+            for text in [output.get("text", "")] + [output.get("data", {}).get(k, "") for k in
+                                                    ("text/markdown", "text/plain", "text/html")]:
+                texts.append(text if isinstance(text, str) else "".join(text))
+    return "\n".join(texts)
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_renders_from_committed_results(notebook, tmp_path):
-    results = RESULTS.get(notebook.stem, CIFAR)
-    figures = tmp_path / "figures"
-    output = execute(notebook, results, figures, tmp_path)
-    assert "does not exist" not in output, output
-    if notebook.stem == "table6":
-        table = pd.read_csv(figures / "table6.csv")
-        assert table.paper_error.tolist() == [8.75, 7.51, 7.17, 6.97, 6.43, 7.93]
-    else:
-        for suffix in (".png", ".pdf"):
-            assert (figures / f"{notebook.stem}{suffix}").stat().st_size > 5_000
+def test_notebooks_are_committed_with_their_figures_and_refresh_to_the_same_bytes(notebook, tmp_path):
+    committed = notebook.read_text()
+    shown = json.loads(committed)
+    assert "".join(shown["cells"][0]["source"]).count("**The paper:**") == 1  # opens with the claim ...
+    assert "**Ours**" in "".join(shown["cells"][3]["outputs"][0]["data"]["text/markdown"])  # ... and our finding
+    images = [o for c in shown["cells"] for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+    assert len(images) == (0 if notebook.stem == "table6" else 1)
+    assert "0x7f" not in committed and "papermill" not in committed and '"execution"' not in committed
+    copy = tmp_path / notebook.name
+    copy.write_text(committed)
+    notebooks.execute(copy, copy, {}, strip=True, cwd=notebook.parent)  # make notebooks-refresh, on a copy
+    assert copy.read_text() == committed
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
@@ -51,6 +65,26 @@ def test_notebook_without_data_names_the_sweep(notebook, tmp_path):
     output = execute(notebook, tmp_path / "empty", tmp_path / "figures", tmp_path)
     assert "does not exist; run `make" in output
     assert not (tmp_path / "figures" / f"{notebook.stem}.png").exists()
+
+
+def test_make_figures_stops_on_a_missing_folder_with_the_notebooks_sentence(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "resnet_study.reports.notebooks", "--cifar", str(tmp_path / "none"),
+                             "--figures", str(tmp_path / "figures"), "--out", str(tmp_path / "out")],
+                            capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 2 and not (tmp_path / "out").exists()
+    sentence = str(tables.MissingResults(f"{tmp_path / 'none'} does not exist; run `{tables.CIFAR_SWEEP}` and pass "
+                                         f"its --out folder as results_dir"))
+    assert sentence in result.stderr and "Traceback" not in result.stderr
+
+
+def test_make_figures_writes_to_build_not_over_tracked_files(tmp_path):
+    assert not (ROOT / "results" / "figures").exists()  # no shipped figures to mistake for the user's
+    for line in (ROOT / "Makefile").read_text().splitlines():
+        if line.startswith("FIGURES"):
+            assert line.split("?=")[1].strip() == "build/figures"
+    clean = nbformat.from_dict(json.loads(NOTEBOOKS[0].read_text()))
+    clean.metadata["papermill"] = {"start_time": "now"}
+    assert "papermill" not in notebooks.clean(clean).metadata
 
 
 @pytest.fixture(scope="module")
@@ -74,19 +108,20 @@ def test_notebooks_draw_published_weights_beside_our_runs(published_dir, stem, t
     evaluation = json.loads((published_dir / "resnet20" / "evaluation.json").read_text())
     if stem == "table6":
         assert "published weights (akamaster/pytorch_resnet_cifar10)" in output
-        row = pd.read_csv(figures / "table6.csv").set_index("model").loc["cifar_resnet20"]
-        assert row.published_weights == pytest.approx(100 * evaluation["error"]) and row.published_on == "test"
+        row = pd.read_csv(figures / "table6.csv", dtype=str).set_index("net").loc["ResNet-20"]
+        column = f"published weights (akamaster/pytorch_resnet_cifar10) on {evaluation['split']} images (%)"
+        assert row[column] == f"{100 * evaluation['error']:.2f}" and row.parameters == "0.27M"
     else:
         assert (figures / f"{stem}.png").stat().st_size > 5_000
     empty = tmp_path / "nothing"
     empty.mkdir()
-    assert "holds no */evaluation.json" in execute(ROOT / "notebooks" / f"{stem}.ipynb", ROOT / "results" / "cifar_quick",
+    assert "holds neither published.csv nor */evaluation.json" in execute(ROOT / "notebooks" / f"{stem}.ipynb", ROOT / "results" / "cifar_quick",
                                                    tmp_path / "f2", tmp_path, published_dir=str(empty))
 
 
 def test_fig7_labels_published_weights_with_their_source(published_dir):
     responses = pd.read_csv(ROOT / "results" / "cifar_quick" / "responses.csv")
-    _, published = plots.load_published(published_dir)
+    _, published = tables.load_published(published_dir)
     fig = plots.layer_response_figure(responses, ["cifar_plain20", "cifar_resnet20"], sweep="-", published=published)
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert labels == ["plain-20", "ResNet-20", "ResNet-20, published weights (akamaster/pytorch_resnet_cifar10)"]
@@ -96,14 +131,8 @@ def test_fig7_labels_published_weights_with_their_source(published_dir):
 def test_table6_mean_and_std_over_seeds():
     runs = pd.DataFrame({"model": ["cifar_resnet110"] * 3, "status": ["done"] * 3,
                          "final_test_error": [0.064, 0.066, 0.068]})
-    row = plots.table6(runs).set_index("model").loc["cifar_resnet110"]
-    assert row.ours == "6.60 ± 0.20" and row.runs == 3 and row.paper_mean_std == "6.61 ± 0.16"
-
-
-def test_slides_build_from_committed_figures(tmp_path):
-    figures = tmp_path / "figures"
-    for notebook in NOTEBOOKS:
-        execute(notebook, RESULTS.get(notebook.stem, CIFAR), figures, tmp_path)
-    out = tmp_path / "deck.pdf"
-    count = build(figures, CIFAR, IMAGENET, out)
-    assert count == 8 and out.read_bytes().startswith(b"%PDF")  # title, Fig. 2, 1, tables, 6, 4, 7, takeaways
+    table = plots.table6(runs, split="holdout")
+    row = table.loc["ResNet-110"]
+    assert row["ours: holdout error (%)"] == "6.60 ± 0.20" and row["our runs"] == 3
+    assert row["paper test error (%)"] == "6.61 ± 0.16" and row.parameters == "1.70M"
+    assert table.loc["ResNet-20", "ours: holdout error (%)"] == "—" and not table.isna().any().any()

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from resnet_study import findings
+from resnet_study.reports import findings
 
 
 def runs(errors: dict[str, tuple[float, float]], **columns) -> pd.DataFrame:

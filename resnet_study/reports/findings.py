@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .paper import TABLE2, TABLE6
+from ..paper import TABLE2, TABLE6
 
 # What the paper trained on (section 4.2; section 3.4), to say why our numbers differ.
 PAPER_CIFAR = "the paper: 50,000 CIFAR-10 images, 64k iterations of 128 (164 epochs)"
@@ -23,6 +23,7 @@ class Finding:
     ours: str  # what our tables show, with the numbers
     agrees: bool | None  # None: the tables lack the runs to tell
     why: str = ""  # where they differ: data, length; empty when they agree
+    values: str = ""  # our numbers alone, in no language ("plain-20 26.2% → plain-56 71.9%"), for the deck
 
     @property
     def verdict(self) -> str:
@@ -77,12 +78,13 @@ def _order_finding(runs: pd.DataFrame, models: list[str], column: str, claim: st
         return Finding(claim, f"needs at least two of {', '.join(map(label, models))}", None)
     values = [finals.loc[m, column] for m in present]
     steps = [b > a if rising else b < a for a, b in zip(values, values[1:])]
-    ours = f"final {what} error " + " → ".join(f"{label(m)} {_pct(v)}" for m, v in zip(present, values))
+    numbers = " → ".join(f"{label(m)} {_pct(v)}" for m, v in zip(present, values))
+    ours = f"final {what} error {numbers}"
     agrees = all(steps)
     if not agrees:
         broken = [f"{label(present[i])} → {label(present[i + 1])}" for i, ok in enumerate(steps) if not ok]
         ours += f" (not {'higher' if rising else 'lower'} at {', '.join(broken)})"
-    return Finding(claim, ours, agrees, "" if agrees else why)
+    return Finding(claim, ours, agrees, "" if agrees else why, numbers)
 
 
 def why_they_differ(runs: pd.DataFrame, paper: str) -> str:
@@ -108,7 +110,7 @@ def degradation(runs: pd.DataFrame, plain: list[str], residual: list[str], *, pa
         ours = "; ".join(f"{label(r)} {_pct(finals.loc[r, 'final_train_error'])} vs {label(p)} "
                          f"{_pct(finals.loc[p, 'final_train_error'])}" for p, r in pairs)
         findings.append(Finding(f"{where}: at equal depth the ResNet trains to lower error than the plain net.",
-                                f"final training error {ours}", all(better), "" if all(better) else why))
+                                f"final training error {ours}", all(better), "" if all(better) else why, ours))
     return findings
 
 
@@ -129,7 +131,8 @@ def fig1(runs: pd.DataFrame, curves: pd.DataFrame) -> list[Finding]:
             f"{test_above:.0%} in {eval_name(runs)} error; at the end {_pct(100 * last.train_error_deep)} vs "
             f"{_pct(100 * last.train_error_shallow)} training error")
     agrees = above >= 0.9 and last.train_error_deep > last.train_error_shallow
-    return [Finding(claim, ours, agrees, "" if agrees else why_they_differ(runs, PAPER_CIFAR))]
+    numbers = f"plain-56 {_pct(100 * last.train_error_deep)} vs plain-20 {_pct(100 * last.train_error_shallow)}"
+    return [Finding(claim, ours, agrees, "" if agrees else why_they_differ(runs, PAPER_CIFAR), numbers)]
 
 
 def fig4(runs: pd.DataFrame) -> list[Finding]:
@@ -152,6 +155,13 @@ def fig4(runs: pd.DataFrame) -> list[Finding]:
     return findings
 
 
+def layers_below(std: pd.Series, plain: str, residual: str) -> tuple[int, int]:
+    """(k, n): on k of the n layers both nets have, ``residual``'s response std is below ``plain``'s.
+    ``std``: mean std per (model, layer)."""
+    both = pd.concat([std.loc[plain], std.loc[residual]], axis=1, keys=["plain", "residual"]).dropna()
+    return int((both.residual < both.plain).sum()), len(both)
+
+
 def fig7(responses: pd.DataFrame, runs: pd.DataFrame) -> list[Finding]:
     """Fig. 7: ResNets respond less than plain nets; deeper ResNets less still."""
     why = why_they_differ(runs, PAPER_CIFAR)
@@ -162,19 +172,21 @@ def fig7(responses: pd.DataFrame, runs: pd.DataFrame) -> list[Finding]:
     pairs = [(f"cifar_plain{d}", f"cifar_resnet{d}") for d in (20, 32, 44, 56, 110)]
     pairs = [(p, r) for p, r in pairs if p in models and r in models]
     if pairs:
-        shares = {r: (std.loc[r] < std.loc[p]).mean() for p, r in pairs}
-        ours = "; ".join(f"{label(r)} below {label(p)} on {shares[r]:.0%} of layers" for p, r in pairs)
-        agrees = all(s > 0.5 for s in shares.values())
-        findings.append(Finding(claim, ours, agrees, "" if agrees else why))
+        below = {r: layers_below(std, p, r) for p, r in pairs}
+        ours = "; ".join(f"{label(r)} below {label(p)} on {k / n:.0%} of layers" for (p, r), (k, n)
+                         in zip(pairs, below.values()))
+        agrees = all(k / n > 0.5 for k, n in below.values())
+        numbers = "; ".join(f"{label(r)} < {label(p)}: {k}/{n}" for (p, r), (k, n) in zip(pairs, below.values()))
+        findings.append(Finding(claim, ours, agrees, "" if agrees else why, numbers))
     else:
         findings.append(Finding(claim, "needs a plain net and the ResNet of the same depth", None))
     claim = "Fig. 7: the deeper ResNet has smaller responses (less modification per layer)."
     residual = [r for r in ("cifar_resnet20", "cifar_resnet56", "cifar_resnet110") if r in models]
     if len(residual) >= 2:
         means = [std.loc[r].mean() for r in residual]
-        ours = "mean std " + " → ".join(f"{label(r)} {m:.2f}" for r, m in zip(residual, means))
+        numbers = " → ".join(f"{label(r)} {m:.2f}" for r, m in zip(residual, means))
         agrees = all(b < a for a, b in zip(means, means[1:]))
-        findings.append(Finding(claim, ours, agrees, "" if agrees else why))
+        findings.append(Finding(claim, f"mean std {numbers}", agrees, "" if agrees else why, numbers))
     else:
         findings.append(Finding(claim, "needs at least two of ResNet-20/56/110", None))
     return findings
@@ -214,8 +226,11 @@ def table6(runs: pd.DataFrame) -> list[Finding]:
 
 
 def as_table(findings: list[Finding]) -> pd.DataFrame:
-    return pd.DataFrame([{"paper": f.claim, "our data": f.ours, "verdict": f.verdict, "why they differ": f.why}
-                         for f in findings])
+    """One row per claim (the paper / our data / verdict / why they differ), indexed by the claim's
+    figure or table, for a notebook to display as a table."""
+    return pd.DataFrame([{"": f.claim.split(": ", 1)[0], "the paper": f.claim.split(": ", 1)[-1],
+                          "our data": f.ours, "verdict": f.verdict, "why they differ": f.why}
+                         for f in findings]).set_index("")
 
 
 def as_text(findings: list[Finding]) -> str:

@@ -11,14 +11,11 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
+from ..paper import REPRODUCTIONS, TABLE6
 from .findings import label
-from .paper import REPRODUCTIONS, TABLE6
+from .tables import MissingResults
 
 sns.set_theme(context="notebook", style="whitegrid")
-
-
-class MissingResults(LookupError):
-    """The tables lack what a figure needs; the message says which sweep to run."""
 
 
 def _require(frame: pd.DataFrame, models: list[str], what: str, sweep: str) -> list[str]:
@@ -34,32 +31,21 @@ def _mean_curves(curves: pd.DataFrame) -> pd.DataFrame:
     return curves.groupby(keys, as_index=False)[["train_error", "test_error"]].mean()
 
 
-# One encoding in every figure: plain nets in oranges, ResNets in blues, darker for deeper.
+TRAIN_LW, TEST_LW = 2.0, 3.0  # points: dashed training error, bold test error
+
+# One encoding in every figure and slide: plain nets in warm colours, ResNets in cool ones, one
+# clearly different colour per depth (shades of one hue could not be told apart on a projector).
+PALETTE = {"plain": ["#e6ab02", "#e66101", "#d7191c", "#8c2d04", "#67000d", "#3f007d"],
+           "resnet": ["#1b9e77", "#56b4e9", "#2166ac", "#7b3294", "#252525", "#878787"]}
 DEPTHS = {"cifar": [20, 32, 44, 56, 110, 1202], "imagenet": [18, 34, 50, 101, 152]}
 
 
-def color(model: str):
-    """The model's colour: its family's hue (plain or ResNet), its depth's shade."""
+def color(model: str) -> str:
+    """The model's colour: warm for plain nets, cool for ResNets, one colour per depth."""
     depth = int("".join(c for c in model.rsplit("_", 1)[-1] if c.isdigit()))
     depths = DEPTHS["cifar" if model.startswith("cifar_") else "imagenet"]
     rank = depths.index(depth) if depth in depths else len(depths) - 1
-    shades = sns.color_palette("Blues" if "resnet" in model else "Oranges", len(depths) + 2)
-    return shades[rank + 2]
-
-
-def provenance(runs: pd.DataFrame) -> str:
-    """One line saying how a sweep's runs were made, for a figure's caption."""
-    runs = runs.dropna(subset=["device"])
-    if runs.empty:
-        return ""
-    first = runs.iloc[0]
-    seeds = runs.seed.nunique()
-    length = f"{int(first.iterations):,} iterations"
-    if "epochs" in runs and pd.notna(first.get("epochs")):
-        length = f"{first.epochs:g} epochs ({length})"
-    return (f"{', '.join(runs.dataset.unique())} · preset {', '.join(runs.preset.unique())} · "
-            f"{length} · {seeds} seed{'s' if seeds > 1 else ''} · {first.device} · "
-            f"torch {first.torch_version} · commit {first.commit}")
+    return PALETTE["resnet" if "resnet" in model else "plain"][rank]
 
 
 def _caption(fig: plt.Figure, text: str) -> None:
@@ -88,19 +74,17 @@ def error_curves(curves: pd.DataFrame, panels: list[list[str]], titles: list[str
             tests = run.dropna(subset=["test_error"])
             style = dict(color=color(model), label=label(model))
             if split_axes:
-                axes[0][0].plot(run[x], 100 * run.train_error, ls="--", lw=1.2, **style)
-                axes[0][1].plot(tests[x], 100 * tests.test_error, lw=2.2, **style)
+                axes[0][0].plot(run[x], 100 * run.train_error, ls="--", lw=TRAIN_LW, **style)
+                axes[0][1].plot(tests[x], 100 * tests.test_error, lw=TEST_LW, **style)
             else:
                 ax = axes[0][p]
-                ax.plot(run[x], 100 * run.train_error, ls="--", lw=1, color=style["color"])
-                ax.plot(tests[x], 100 * tests.test_error, lw=2.2, **style)
+                ax.plot(run[x], 100 * run.train_error, ls="--", lw=TRAIN_LW, color=style["color"])
+                ax.plot(tests[x], 100 * tests.test_error, lw=TEST_LW, **style)
         missing = [m for m in group if m not in set(mean.model)]
-        if missing and not split_axes:
+        if missing and not split_axes:  # in the title, where no legend or curve can cover it
+            titles = [*titles[:p], f"{titles[p]} (not run: {', '.join(map(label, missing))})", *titles[p + 1:]]
             if len(missing) == len(group):
                 axes[0][p].set_xticks([])
-            axes[0][p].text(0.5, 0.5 if len(missing) == len(group) else 0.04,
-                            "not run: " + ", ".join(map(label, missing)), transform=axes[0][p].transAxes,
-                            ha="center", va="center" if len(missing) == len(group) else "bottom", color="0.4")
     names = ["training error (%)", f"{test_label} error (%)"] if split_axes else titles
     for ax, title in zip(axes[0], names):
         ax.set_title(title)
@@ -162,71 +146,43 @@ def gradient_figure(gradients: pd.DataFrame, models: list[str], *, sweep: str, c
     return fig
 
 
-def table6(runs: pd.DataFrame, published: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Our test error (%) per ResNet, mean ± std over seeds, beside Table 6 and a reproduction.
+def millions(count: float) -> str:
+    return f"{count / 1e6:.2f}M" if count < 1e7 else f"{count / 1e6:.1f}M"
 
-    ``published``: evaluations of published checkpoints (``load_published``); adds their error
-    (%) as we measured it (``published_weights``), on what (``published_on``) and from where.
+
+def table6(runs: pd.DataFrame, published: pd.DataFrame | None = None, *, split: str = "test") -> pd.DataFrame:
+    """Our error (%) per ResNet, mean ± std over seeds, beside Table 6 and a reproduction, as
+    text cells ready to show: parameters as 0.27M, "—" where nothing was measured, indexed by net.
+
+    ``split`` names what our error was measured on (``findings.eval_name``: test, holdout,
+    validation). ``published``: evaluations of published checkpoints (``tables.load_published``);
+    adds their error as we measured it, on which images, and as their authors state it.
     """
     ours = runs[runs.status == "done"].groupby("model")["final_test_error"].agg(["mean", "std", "count"])
     ours = ours.mul([100, 100, 1]).reset_index()
     table = TABLE6.merge(REPRODUCTIONS, on="model").merge(ours, on="model", how="left")
-    table["ours"] = [("—" if pd.isna(m) else f"{m:.2f}" + (f" ± {s:.2f}" if c > 1 else ""))
-                     for m, s, c in zip(table["mean"], table["std"], table["count"])]
-    table["runs"] = table["count"].fillna(0).astype(int)
-    columns = ["model", "depth", "parameters", "paper_error", "paper_mean_std", "akamaster_error", "ours", "runs"]
+    rows = {"net": table.model.map(label), "parameters": table.parameters.map(millions),
+            "paper test error (%)": [m if isinstance(m, str) else f"{e:.2f}"
+                                     for e, m in zip(table.paper_error, table.paper_mean_std)],
+            "akamaster test error (%)": table.akamaster_error.map("{:.2f}".format),
+            f"ours: {split} error (%)": [("—" if pd.isna(m) else f"{m:.2f}" + (f" ± {s:.2f}" if c > 1 else ""))
+                                         for m, s, c in zip(table["mean"], table["std"], table["count"])],
+            "our runs": table["count"].fillna(0).astype(int)}
     if published is not None and not published.empty:
-        evaluated = published.assign(published_weights=100 * published.error, published_on=published.split,
-                                     published_source=published.source)
-        table = table.merge(evaluated[["model", "published_weights", "published_on", "published_source"]],
-                            on="model", how="left")
-        columns += ["published_weights", "published_on", "published_source"]
-    return table[columns]
+        for (source, on), group in published.groupby(["source", "split"]):
+            errors = dict(zip(group.model, 100 * group.error))
+            rows[f"{published_label(source)} on {on} images (%)"] = [
+                f"{errors[m]:.2f}" if m in errors else "—" for m in table.model]
+            if "stated_error" in group and group.stated_error.notna().any():
+                stated = dict(zip(group.model, group.stated_error))
+                rows[f"{source}: stated test error (%)"] = [
+                    f"{100 * stated[m] if stated[m] < 1 else stated[m]:.2f}" if pd.notna(stated.get(m)) else "—"
+                    for m in table.model]
+    return pd.DataFrame(rows).set_index("net")
 
 
 def published_label(source: str) -> str:
     return f"published weights ({source})"
-
-
-def load_published(published_dir) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Evaluations (``evaluation.json``) and responses (``responses.csv``) that ``resnet-study
-    evaluate`` wrote into the subfolders of ``published_dir``; empty frames when it is ""."""
-    import json
-    from pathlib import Path
-
-    paths = sorted(Path(published_dir).glob("*/evaluation.json")) if published_dir else []
-    if published_dir and not paths:
-        raise MissingResults(f"{published_dir} holds no */evaluation.json; run `resnet-study evaluate --model "
-                             f"cifar_resnet56 --weights resnet56-4bfd9763.th --data-dir DIR --out "
-                             f"{published_dir}/resnet56` (README, 'Published checkpoints')")
-    evaluations, responses = [], []
-    for path in paths:
-        evaluation = json.loads(path.read_text())
-        evaluations.append(evaluation)
-        responses.append(pd.read_csv(path.parent / "responses.csv").assign(model=evaluation["model"],
-                                                                          source=evaluation["source"]))
-    return (pd.DataFrame(evaluations, columns=["model", "source", "error", "split", "images", "normalize",
-                                               "best_prec1", "weights"]),
-            pd.concat(responses, ignore_index=True) if responses else
-            pd.DataFrame(columns=["model", "source", "layer", "name", "std"]))
-
-
-def caption_for(results_dir) -> str:
-    """``provenance`` of ``results_dir/runs.csv``, or nothing when it is missing."""
-    from pathlib import Path
-
-    path = Path(results_dir) / "runs.csv"
-    return provenance(pd.read_csv(path)) if path.exists() else ""
-
-
-def load_table(results_dir, name: str, *, sweep: str) -> pd.DataFrame:
-    """``results_dir/name`` as a frame, or ``MissingResults`` naming the sweep that makes it."""
-    from pathlib import Path
-
-    path = Path(results_dir) / name
-    if not path.exists():
-        raise MissingResults(f"{path} does not exist; run `{sweep}` and pass its --out folder as results_dir")
-    return pd.read_csv(path)
 
 
 def save(fig: plt.Figure, figures_dir, stem: str) -> list[str]:

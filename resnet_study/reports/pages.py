@@ -1,0 +1,196 @@
+"""One function per page of the deck (``deck.Deck.slides`` calls them in the story's order).
+A page whose tables are missing returns None and leaves a line for the appendix saying so."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..paper import TABLE6
+from . import findings, layout, slide_figures
+from .deck import FIGURE_SIZE, Deck, Slide, label, model_pairs, pct
+from .plots import millions
+
+PLAIN = [f"cifar_plain{d}" for d in (20, 32, 44, 56)]
+RESNET = [f"cifar_resnet{d}" for d in (20, 32, 44, 56, 110)]
+DEGRADATION_KEYS = ["plain_train", "resnet_train", "resnet_test", "pairs"]
+FIG4_KEYS = ["fig4_plain_train", "fig4_plain_test", "fig4_resnet_train", "fig4_resnet_test"]
+
+
+def _missing(d: Deck, figure: str, path) -> None:
+    d.missing.append(d.t("appendix.missing", figure=figure, path=path))
+
+
+def title(d: Deck) -> Slide:
+    lines = d.s["title.lines"] + [d.data_line(d.runs)]
+    return Slide(d.t("title.title"), lines, title_page=True)
+
+
+def fig1(d: Deck) -> Slide | None:
+    if not {"cifar_plain20", "cifar_plain56"} <= set(d.finals.index):
+        return _missing(d, "Fig. 1", Path(d.sources.cifar) / "runs.csv (plain-20, plain-56)")
+    shallow, deep = d.finals.loc[["cifar_plain20", "cifar_plain56"], "final_train_error"]
+    key = "agrees" if deep > shallow else "differs"
+    figure = d.figure("fig1", slide_figures.curves(d.curves, [["cifar_plain20", "cifar_plain56"]], FIGURE_SIZE))
+    read = d.record("Fig. 1", d.sources.cifar, ["curves.csv", "runs.csv"], d.runs)
+    notes = d.notes([("fig1", f) for f in findings.fig1(d.runs, d.curves)], d.runs, read)
+    return Slide(d.t(f"fig1.title.{key}", shallow=pct(shallow), deep=pct(deep)),
+                 d.s["fig1.lines"] + [d.t("axes.curves", split=d.split)], figure, notes=notes)
+
+
+def block(d: Deck) -> Slide:
+    return Slide(d.t("block.title"), d.s["block.lines"], d.figure("block", slide_figures.block(FIGURE_SIZE)))
+
+
+def fig6(d: Deck) -> Slide | None:
+    pairs = [(p, r) for p, r in model_pairs([20, 32, 44, 56]) if p in d.finals.index and r in d.finals.index]
+    if not pairs:
+        return _missing(d, "Fig. 6", Path(d.sources.cifar) / "runs.csv (plain and ResNet of one depth)")
+    plain, resnet = pairs[-1]
+    p, r = d.finals.loc[[plain, resnet], "final_train_error"]
+    figure = d.figure("fig6", slide_figures.curves(d.curves, [PLAIN, RESNET], FIGURE_SIZE))
+    read = d.record("Fig. 6", d.sources.cifar, ["curves.csv", "runs.csv"], d.runs)
+    found = findings.degradation(d.runs, PLAIN, RESNET)
+    notes = d.notes(list(zip(DEGRADATION_KEYS, found)), d.runs, read)
+    values = dict(plain=label(plain), resnet=label(resnet), p=pct(p), r=pct(r), depth=plain[len("cifar_plain"):])
+    return Slide(d.t(f"fig6.title.{'agrees' if r < p else 'differs'}", **values),
+                 d.s["fig6.lines"] + [d.t("axes.curves", split=d.split), d.data_line(d.runs)], figure, notes=notes)
+
+
+def _published_source(d: Deck, kind: str) -> str | None:
+    """The published source with the most nets of ``kind`` ('resnet', or 'pair' for plain/ResNet twins)."""
+    frame = d.published if kind == "resnet" else d.published_responses
+    if frame.empty:
+        return None
+    counts = {}
+    for source, group in frame.groupby("source"):
+        models = set(group.model)
+        counts[source] = (sum(m in models for m in RESNET) if kind == "resnet"
+                          else sum(p in models and r in models for p, r in model_pairs([20, 32, 44, 56, 110])))
+    best = max(sorted(counts), key=counts.get)
+    return best if counts[best] else None
+
+
+def _stated(value: float) -> float:
+    return value / 100 if value > 1 else value  # stated errors come as % or as fractions
+
+
+def table6(d: Deck) -> Slide:
+    source = _published_source(d, "resnet")
+    published = d.published[d.published.source == source].set_index("model") if source else None
+    split = d.split
+    header = [c.format(split=split) for c in d.s["table6.columns"]]
+    if source is None:
+        header = header[:3] + header[5:]
+    rows = []
+    for model, parameters, paper in zip(TABLE6.model, TABLE6.parameters, TABLE6.paper_error):
+        if model not in d.finals.index and (published is None or model not in published.index):
+            continue
+        ours = f"{100 * d.finals.loc[model, 'final_test_error']:.1f}" if model in d.finals.index else "—"
+        row = [label(model), millions(parameters), f"{paper:.2f}"]
+        if published is not None:
+            known = model in published.index
+            stated = published.stated_error.get(model) if "stated_error" in published else None
+            row += [f"{100 * _stated(stated):.2f}" if known and stated == stated and stated is not None else "—",
+                    f"{100 * published.error[model]:.1f} ({published.split[model]})" if known else "—"]
+        rows.append(row + [ours])
+    stated = (published.stated_error.dropna().map(_stated) if published is not None and "stated_error" in published
+              else None)
+    stated = stated[[m for m in RESNET if m in stated.index]] if stated is not None else None
+    if stated is not None and len(stated) >= 2:
+        key = "published" if stated.iloc[-1] < stated.iloc[0] else "published_differs"
+        ends, depths = stated.iloc[[0, -1]], [m[len("cifar_resnet"):] for m in stated.index[[0, -1]]]
+    else:
+        ours = d.finals.final_test_error[[m for m in RESNET if m in d.finals.index]]
+        key, ends, depths = "ours", ours.iloc[[0, -1]], [m[len("cifar_resnet"):] for m in ours.index[[0, -1]]]
+    tables_read = d.record("Table 6", d.sources.cifar, ["runs.csv"], d.runs)
+    if source is not None:
+        tables_read += ", " + d.record(f"Table 6 ({source})", d.sources.published, ["published.csv"], None)
+    notes = d.notes([], d.runs, tables_read) + [d.s["table6.unit"]]
+    lines = (d.s["table6.lines"] if source is not None else []) + [d.data_line(d.runs)]
+    return Slide(d.t(f"table6.title.{key}", a=pct(ends.iloc[0]), b=pct(ends.iloc[-1]), d1=depths[0], d2=depths[1],
+                     split=split), lines, table=[header] + rows, notes=notes)
+
+
+def fig4(d: Deck) -> Slide | None:
+    runs = d.imagenet
+    finals = d._finals(runs) if runs is not None else None
+    if finals is None or d.imagenet_curves is None or not {"plain18", "plain34"} <= set(finals.index):
+        return _missing(d, "Fig. 4", Path(d.sources.imagenet) / "runs.csv, curves.csv")
+    shallow, deep = finals.loc[["plain18", "plain34"], "final_train_error"]
+    figure = d.figure("fig4", slide_figures.curves(d.imagenet_curves, [["plain18", "plain34"],
+                                                                          ["resnet18", "resnet34"]], FIGURE_SIZE))
+    read = d.record("Fig. 4", d.sources.imagenet, ["curves.csv", "runs.csv"], runs)
+    notes = d.notes(list(zip(FIG4_KEYS, findings.fig4(runs))), runs, read)
+    split = d.s["splits"][findings.eval_name(runs)]
+    return Slide(d.t(f"fig4.title.{'agrees' if deep > shallow else 'differs'}", shallow=pct(shallow), deep=pct(deep)),
+                 d.s["fig4.lines"] + [d.t("axes.curves", split=split), d.data_line(runs)], figure, notes=notes)
+
+
+def fig7(d: Deck) -> Slide | None:
+    source = _published_source(d, "pair")
+    if source is not None:
+        responses = d.published_responses[d.published_responses.source == source]
+        lines = [d.t("fig7.lines.published", source=source)]
+        read = d.record(f"Fig. 7 ({source})", d.sources.published, ["responses.csv", "published.csv"], None)
+    elif d.responses is not None:
+        responses, lines = d.responses, list(d.s["fig7.lines.ours"])
+        read = d.record("Fig. 7", d.sources.cifar, ["responses.csv"], d.runs)
+    else:
+        return _missing(d, "Fig. 7", Path(d.sources.published) / "responses.csv")
+    std = responses.groupby(["model", "layer"])["std"].mean()
+    models = set(responses.model)
+    pairs = [(p, r) for p, r in model_pairs([20, 32, 44, 56, 110]) if p in models and r in models]
+    if not pairs:
+        return _missing(d, "Fig. 7", "responses.csv (plain and ResNet of one depth)")
+    plain, resnet = pairs[-1]
+    k, n = findings.layers_below(std, plain, resnet)
+    deepest = [m for m in RESNET if m in models][-1]  # with the shallowest and deepest twins: few lines to read
+    shown = list(dict.fromkeys([*pairs[0], *pairs[-1], deepest]))
+    figure = d.figure("fig7", slide_figures.responses(responses, shown, FIGURE_SIZE))
+    notes = d.notes(list(zip(["fig7_twins", "fig7_depth"], findings.fig7(responses, d.runs))), None, read)
+    return Slide(d.t(f"fig7.title.{'agrees' if k > n / 2 else 'differs'}", resnet=label(resnet), plain=label(plain),
+                     k=k, n=n), lines + [d.s["axes.responses"]], figure, notes=notes)
+
+
+def constructed(d: Deck) -> Slide | None:
+    if d.constructed is None:
+        return _missing(d, d.s["constructed.title"], d.sources.constructed)
+    table = d.constructed.head(8).astype(str)
+    read = d.record(d.s["constructed.title"], d.sources.constructed, ["*.csv"], None)
+    return Slide(d.t("constructed.title"), d.s["constructed.lines"],
+                 table=[list(table.columns)] + table.values.tolist(), notes=d.notes([], None, read))
+
+
+def takeaways(d: Deck) -> Slide:
+    f, lines = d.finals, []
+    if {"cifar_plain20", "cifar_plain56"} <= set(f.index):
+        shallow, deep = f.loc[["cifar_plain20", "cifar_plain56"], "final_train_error"]
+        lines.append(d.t("takeaways.plain", shallow=pct(shallow), deep=pct(deep)))
+    if {"cifar_plain56", "cifar_resnet56"} <= set(f.index):
+        p, r = f.loc[["cifar_plain56", "cifar_resnet56"], "final_train_error"]
+        lines.append(d.t("takeaways.resnet", resnet="ResNet-56", plain="plain-56", r=pct(r), p=pct(p)))
+    source = _published_source(d, "resnet")
+    stated = d.published[d.published.source == source].set_index("model").get("stated_error") if source else None
+    stated = stated.dropna()[[m for m in RESNET if m in stated.dropna().index]] if stated is not None else None
+    if stated is not None and len(stated) >= 2:
+        lines.append(d.t("takeaways.published", a=pct(_stated(stated.iloc[0])), b=pct(_stated(stated.iloc[-1]))))
+    elif d.imagenet is not None:
+        finals = d._finals(d.imagenet)
+        if {"plain18", "plain34"} <= set(finals.index):
+            lines.append(d.t("takeaways.imagenet", shallow=pct(finals.loc["plain18", "final_train_error"]),
+                             deep=pct(finals.loc["plain34", "final_train_error"])))
+    return Slide(d.t("takeaways.title"), lines[:3], title_page=True)
+
+
+def appendix(d: Deck) -> list[Slide]:
+    made = Slide(d.t("appendix.title"), body=d.made + d.missing + [d.s["appendix.paper"]])
+    rows = [[d.s["claims"][key], f.values or "—", d.s["verdict"][f.agrees]] for key, f in d.claims]
+    header = d.s["claims.columns"]
+    _, _, heights = layout.table_cells([header] + rows, layout.TABLE["w"], layout.TABLE["pt"])
+    pages, height = [[]], heights[0]
+    for row, row_height in zip(rows, heights[1:]):  # as many rows as fit above the slide's foot
+        if pages[-1] and height + row_height > layout.BODY["h"]:
+            pages, height = pages + [[]], heights[0]
+        pages[-1].append(row)
+        height += row_height
+    return [made, *(Slide(d.t("claims.title"), table=[header] + page) for page in pages if page)]

@@ -1,0 +1,106 @@
+"""The deck as a PDF with the same pages as the PPTX, drawn by matplotlib (no office suite
+needed). Korean pages need a font with Hangul: ``hangul_font`` finds one or returns None."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.image as mpimg  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib import font_manager  # noqa: E402
+from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
+
+from ..io import atomic_path  # noqa: E402
+from . import layout  # noqa: E402
+from .deck import Slide  # noqa: E402
+
+HANGUL_FAMILIES = ["Noto Sans CJK KR", "Noto Sans CJK JP", "Noto Sans KR", "NanumGothic", "Malgun Gothic",
+                   "Apple SD Gothic Neo", "Noto Serif CJK KR", "UnDotum"]
+
+
+def hangul_font() -> str | None:
+    """A font family with Hangul that matplotlib can use, or None: fontconfig's Korean fonts
+    (``fc-list :lang=ko``) first, then well-known names among matplotlib's fonts."""
+    try:
+        import koreanize_matplotlib  # noqa: F401  (registers NanumGothic with matplotlib when installed)
+    except ImportError:
+        pass
+    known = {f.name for f in font_manager.fontManager.ttflist}
+    try:
+        listed = subprocess.run(["fc-list", ":lang=ko", "family"], capture_output=True, text=True, timeout=20).stdout
+    except (OSError, subprocess.SubprocessError):
+        listed = ""
+    families = {name.strip() for line in listed.splitlines() for name in line.split(",")}
+    for name in HANGUL_FAMILIES + sorted(families):
+        if name in known and (name in families or not families):
+            return name
+    return None
+
+
+def _rgb(color) -> tuple:
+    return tuple(c / 255 for c in color)
+
+
+def _text(fig, box: dict, lines: list[str], *, bold: bool = False, color=layout.TEXT_COLOR) -> None:
+    x, y = (box["x"] + 0.1) / layout.WIDTH, 1 - (box["y"] + 0.05) / layout.HEIGHT
+    fig.text(x, y, "\n".join(lines), fontsize=box["pt"], weight="bold" if bold else "normal", va="top", ha="left",
+             linespacing=layout.LINE_SPACING, color=_rgb(color))
+
+
+def _axes(fig, box: dict, height: float | None = None):
+    h = box["h"] if height is None else height
+    return fig.add_axes([box["x"] / layout.WIDTH, 1 - (box["y"] + h) / layout.HEIGHT, box["w"] / layout.WIDTH,
+                         h / layout.HEIGHT])
+
+
+def _table(fig, rows: list[list[str]]) -> None:
+    box = layout.TABLE
+    cells, widths, heights = layout.table_cells(rows, box["w"], box["pt"])
+    ax = _axes(fig, box, sum(heights))
+    ax.axis("off")
+    ax.set(xlim=(0, box["w"]), ylim=(sum(heights), 0))
+    top = 0.0
+    for r, (row, height) in enumerate(zip(cells, heights)):
+        left = 0.0
+        for value, width in zip(row, widths):
+            ax.add_patch(plt.Rectangle((left, top), width, height, fc="#e8eef6" if r == 0 else "white", ec="0.6",
+                                       lw=1))
+            ax.text(left + 0.1, top + 0.1, value, fontsize=box["pt"], va="top", ha="left",
+                    linespacing=layout.LINE_SPACING, weight="bold" if r == 0 else "normal")
+            left += width
+        top += height
+
+
+def page(slide: Slide) -> plt.Figure:
+    fig = plt.figure(figsize=(layout.WIDTH, layout.HEIGHT))
+    title_box = layout.TITLE_PAGE if slide.title_page else layout.TITLE
+    _text(fig, title_box, layout.wrapped([slide.title], title_box, bold=True), bold=True, color=layout.TITLE_COLOR)
+    if slide.figure is not None:
+        ax = _axes(fig, layout.FIGURE)
+        ax.imshow(mpimg.imread(slide.figure), aspect="auto", interpolation="antialiased")
+        ax.axis("off")
+    if slide.table is not None:
+        _table(fig, slide.table)
+    if slide.body:
+        _text(fig, layout.BODY, layout.wrapped(slide.body, layout.BODY))
+    if slide.lines:
+        box = layout.LINES_TITLE_PAGE if slide.title_page else layout.LINES
+        _text(fig, box, layout.wrapped(slide.lines, box))
+    return fig
+
+
+def write(slides: list[Slide], out: Path, font: str | None = None) -> Path:
+    """Write ``slides`` to ``out`` (.pdf), atomically, with ``font`` first in the font list."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    family = [font, "DejaVu Sans"] if font else ["DejaVu Sans"]
+    with plt.rc_context({"font.family": family}), atomic_path(out) as tmp, \
+            PdfPages(tmp, metadata={"CreationDate": None}) as pdf:
+        for slide in slides:
+            fig = page(slide)
+            pdf.savefig(fig)
+            plt.close(fig)
+    return out

@@ -1,0 +1,156 @@
+"""The deck: both languages, same pages in PPTX and PDF, one finding per slide computed from the
+tables it names, projector-sized figures and fonts, and one sentence for what is missing."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from pptx import Presentation
+
+from resnet_study.reports import pdf_deck, plots, slides
+from resnet_study.reports.deck import Sources
+from resnet_study.reports.strings import EN, KO
+
+ROOT = Path(__file__).resolve().parents[1]
+CIFAR, IMAGENET = ROOT / "results" / "cifar_study", ROOT / "results" / "imagenette_study"
+HANGUL = re.compile("[\uac00-\ud7a3]")
+PERCENT = re.compile(r"\d+(?:\.\d+)?%")
+
+
+def sources(tmp_path: Path, published: Path | None = None, constructed: Path | None = None) -> Sources:
+    return Sources(CIFAR, IMAGENET, published or tmp_path / "no-published", constructed or tmp_path / "no-constructed")
+
+
+def texts(slide) -> tuple[str, list[str]]:
+    """(title, other text boxes' lines) of a slide."""
+    boxes = [s.text_frame.text for s in slide.shapes if s.has_text_frame]
+    return boxes[0], [line for box in boxes[1:] for line in box.split("\n")]
+
+
+@pytest.fixture(scope="module")
+def decks(tmp_path_factory):
+    out = tmp_path_factory.mktemp("decks")
+    built = {lang: slides.build(sources(out), out, lang) for lang in ("en", "ko")}
+    return out, built
+
+
+def test_both_decks_have_the_same_pages_in_pptx_and_pdf(decks):
+    out, built = decks
+    for lang, (pages, pptx, pdf) in built.items():
+        deck = Presentation(pptx)
+        assert round(deck.slide_width / deck.slide_height, 2) == round(16 / 9, 2)
+        assert len(deck.slides) == len(pages) and pdf is not None or pdf_deck.hangul_font() is None
+        if pdf is not None:
+            assert pdf.read_bytes().count(b"/Type /Page\n") + pdf.read_bytes().count(b"/Type /Page ") >= len(pages) \
+                or pdf.read_bytes().count(b"/Page") >= len(pages)
+    en, ko = (Presentation(built[lang][1]) for lang in ("en", "ko"))
+    assert len(en.slides) == len(ko.slides)
+
+
+def test_story_order_titles_state_findings(decks):
+    _, built = decks
+    titles = [texts(s)[0] for s in Presentation(built["en"][1]).slides]
+    assert titles[1].startswith("Deeper plain nets train worse: 26% → 72% training error from 20 to 56 layers")
+    assert titles[2].startswith("Residual learning") and titles[3].startswith("Shortcuts remove the degradation")
+    assert "ImageNet subset" in titles[5] and titles[-2].startswith("Appendix") or titles[-3].startswith("Appendix")
+    assert "Takeaways" in titles
+
+
+def test_figure_slides_are_projector_sized(decks):
+    _, built = decks
+    deck = Presentation(built["en"][1])
+    figures = 0
+    for slide in deck.slides:
+        pictures = [s for s in slide.shapes if s.shape_type == 13]
+        title, lines = texts(slide)
+        for shape in slide.shapes:
+            if shape.has_text_frame:
+                sizes = [r.font.size for p in shape.text_frame.paragraphs for r in p.runs]
+                assert all(size is not None and size.pt >= 18 for size in sizes)
+        if pictures:
+            figures += 1
+            assert len(pictures) == 1 and pictures[0].width >= 0.7 * deck.slide_width
+            assert len(lines) <= 3 and len((title + " " + " ".join(lines)).split()) <= 60
+    assert figures >= 5
+    assert sum(bool(s.has_notes_slide and s.notes_slide.notes_text_frame.text) for s in deck.slides) >= 5
+
+
+def test_korean_deck_is_korean_on_every_slide_with_the_same_numbers(decks):
+    _, built = decks
+    en, ko = (Presentation(built[lang][1]) for lang in ("en", "ko"))
+    for en_slide, ko_slide in zip(en.slides, ko.slides):
+        title, lines = texts(ko_slide)
+        assert HANGUL.search(title + " ".join(lines)), title
+        assert sorted(PERCENT.findall(texts(en_slide)[0])) == sorted(PERCENT.findall(title))
+    assert set(EN) == set(KO) and set(EN["claims"]) == set(KO["claims"])
+
+
+def test_every_number_presented_as_ours_is_in_the_tables_it_read(decks):
+    _, built = decks
+    values = set()
+    for folder in (CIFAR, IMAGENET):
+        runs = pd.read_csv(folder / "runs.csv")
+        finals = runs[runs.status == "done"].groupby("model")[["final_train_error", "final_test_error"]].mean()
+        values |= {f"{100 * v:.{digits}f}%" for v in finals.to_numpy().ravel() for digits in (0, 1)}
+    deck = Presentation(built["en"][1])
+    for slide in list(deck.slides)[:-3]:  # the appendix slides quote the paper's claims too
+        title, lines = texts(slide)
+        shown = PERCENT.findall(" ".join([title, *lines]))
+        assert set(shown) <= values, (title, set(shown) - values)
+        tables = [s.table for s in slide.shapes if s.has_table]
+        for table in tables:  # the "ours" column: from runs.csv
+            ours = [table.cell(r, len(table.columns) - 1).text for r in range(1, len(table.rows))]
+            assert {f"{v}%" for v in ours if v != "—"} <= values
+
+
+def test_missing_results_folder_is_one_sentence_and_no_deck(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "resnet_study.reports.slides", "--cifar", str(tmp_path / "none"),
+                             "--out", str(tmp_path / "out")], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 2 and "does not exist; run `make cifar-study" in result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "out" / "slides.pptx").exists()
+
+
+def test_korean_pdf_without_a_hangul_font_says_which_to_install(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(pdf_deck, "hangul_font", lambda: None)
+    code = slides.main(["--lang", "ko", "--out", str(tmp_path), "--published", str(tmp_path / "x"),
+                        "--constructed", str(tmp_path / "x")])
+    assert code == 3 and (tmp_path / "slides-ko.pptx").exists() and not (tmp_path / "slides-ko.pdf").exists()
+    assert "fonts-noto-cjk" in capsys.readouterr().err
+
+
+def test_published_and_constructed_tables_add_their_slides(tmp_path):
+    """Made-up published evaluations (the schema of results/published) and a constructed table."""
+    published = tmp_path / "published"
+    published.mkdir()
+    rows = [("someone/nets", f"cifar_{kind}{d}", d, kind == "resnet", 5170, err, "train (subset)", stated)
+            for kind, base in (("plain", 0.02), ("resnet", 0.01)) for d, err, stated in
+            ((20, base, 9.0 if kind == "resnet" else 9.5), (56, base / 2, 7.0 if kind == "resnet" else 12.0))]
+    pd.DataFrame(rows, columns=["source", "net", "depth", "residual", "images", "error", "split", "stated error"]) \
+        .to_csv(published / "published.csv", index=False)
+    pd.DataFrame([dict(source="someone/nets", net=net, layer=layer, std=(2.0 if "plain" in net else 1.0))
+                  for _, net, *_ in rows for layer in range(1, 4)]).to_csv(published / "responses.csv", index=False)
+    constructed = tmp_path / "constructed"
+    constructed.mkdir()
+    pd.DataFrame({"depth": [20, 56], "train_error": [0.1, 0.1]}).to_csv(constructed / "constructed.csv", index=False)
+    pages, pptx, _ = slides.build(sources(tmp_path, published, constructed), tmp_path / "out", "en")
+    titles = [p.title for p in pages]
+    assert "Fully trained, deeper ResNets are better: 9% → 7% test error from 20 to 56 layers" in titles
+    assert any("ResNet-56 below plain-56 on 3 of 3 layers" in t for t in titles)
+    assert any(t.startswith("The constructed solution") for t in titles)
+    table = next(p.table for p in pages if p.table and p.title.startswith("Fully trained"))
+    assert table[0][3] == "published: stated test (%)" and table[1][3] == "9.00"
+    without, _, _ = slides.build(sources(tmp_path), tmp_path / "out2", "en")
+    appendix = " ".join(next(p for p in without if p.body).body)
+    assert "The constructed solution" in appendix and "does not exist" in appendix
+
+
+def test_colours_can_be_told_apart():
+    from matplotlib.colors import to_rgb
+
+    for family in plots.PALETTE.values():
+        rgb = [to_rgb(c) for c in family[:5]]
+        gaps = [sum((a - b) ** 2 for a, b in zip(x, y)) ** 0.5 for i, x in enumerate(rgb) for y in rgb[i + 1:]]
+        assert min(gaps) > 0.2

@@ -18,6 +18,11 @@ def _layer(module: str) -> int:
     return layer
 
 
+def _is_module(name: str) -> bool:
+    path = PACKAGE.joinpath(*name.split(".")[1:])
+    return path.is_dir() or path.with_suffix(".py").is_file()
+
+
 def imports(path: Path) -> set[str]:
     """``resnet_study.x.y`` names that ``path`` imports, relative imports resolved."""
     module = "resnet_study." + ".".join(path.relative_to(PACKAGE).with_suffix("").parts)
@@ -29,7 +34,8 @@ def imports(path: Path) -> set[str]:
             if node.level:
                 base = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
                 name = f"{base}.{node.module}" if node.module else base
-                targets = [name] if node.module else [f"{base}.{a.name}" for a in node.names]
+                targets = [name] if node.module else [f"{base}.{a.name}" if _is_module(f"{base}.{a.name}") else base
+                                                      for a in node.names]
             else:
                 targets = [node.module or ""]
             found.update(t for t in targets if t.startswith("resnet_study"))

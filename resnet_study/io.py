@@ -10,9 +10,10 @@ import json
 import os
 import subprocess
 import tempfile
-import time
 from contextlib import contextmanager
 from pathlib import Path
+
+from filelock import FileLock, Timeout
 
 from .errors import StudyError
 
@@ -105,37 +106,33 @@ def check_writable(path: str | Path) -> None:
 
 
 # ---- locks ---------------------------------------------------------------------------------------
-# An exclusive flock: the kernel drops it when its holder dies, even by kill -9, so a dead
-# process never blocks anyone, and the file names its holder for the message of the next one.
-# ``is_locked`` probes by taking the lock shared for an instant, so a lock that is busy is tried
-# again for PROBE_SECONDS before another process is taken to hold it.
+# An exclusive flock (filelock's): the kernel drops it when its holder dies, even by kill -9, so a
+# dead process never blocks anyone, and the file names its holder for the message of the next one.
+# ``is_locked`` probes by taking the lock shared for an instant (filelock has no probe that leaves
+# the lock alone), so a lock that is busy is tried again for PROBE_SECONDS before another process
+# is taken to hold it.
 PROBE_SECONDS = 0.2
 
 
 @contextmanager
 def exclusive_lock(path: str | Path):
-    """Yields True while this process holds ``path``'s lock, False when another process does."""
+    """Yields True while this process holds ``path``'s lock (filelock's flock), False when another
+    process does; the holder writes its name into the file for the next one's message."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+") as handle:
-        deadline = time.monotonic() + PROBE_SECONDS
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    yield False
-                    return
-                time.sleep(0.01)
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"process {os.getpid()} on {os.uname().nodename}\n")
-        handle.flush()
-        try:
-            yield True
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    lock = FileLock(path)
+    try:
+        lock.acquire(timeout=PROBE_SECONDS, poll_interval=0.01)
+    except Timeout:
+        yield False
+        return
+    try:
+        with open(path, "r+") as handle:  # filelock leaves a holder's words in place; these are ours
+            handle.truncate()
+            handle.write(f"process {os.getpid()} on {os.uname().nodename}\n")
+        yield True
+    finally:
+        lock.release()
 
 
 def is_locked(path: str | Path) -> bool:

@@ -38,10 +38,16 @@ class ModelInfo:
     residual: bool
     input_size: tuple[int, int, int]
     default_shortcut: str
+    paper_depths: tuple[int, ...] = ()  # the depths the paper trained in this family
 
     @property
     def kind(self) -> str:
         return "residual" if self.residual else "plain"
+
+    @property
+    def label(self) -> str:
+        """``ResNet-56``, ``plain-56``: the name the paper's figures give the net."""
+        return f"{'ResNet' if self.residual else 'plain'}-{self.depth}"
 
 
 _FAMILIES: dict[str, Family] = {}
@@ -72,7 +78,7 @@ def model_info(name: str) -> ModelInfo:
     """What a model name means, without building it; ``StudyError`` for a bad name or depth."""
     family, depth = _parse(name)
     return ModelInfo(name, family.dataset, depth, family.residual, family.input_size,
-                     family.default_shortcut)
+                     family.default_shortcut, family.paper_depths)
 
 
 def create_model(name: str, weights=None, **kwargs) -> nn.Module:

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ..paper import TABLE2, TABLE6
+from ..models import model_info
+from ..paper import FIG4_PLAIN, FIG4_RESNET, FIG6_RESNET, TABLE2, TABLE6, twin
 
 # What the paper trained on (section 4.2; section 3.4), to say why our numbers differ.
 PAPER_CIFAR = "the paper: 50,000 CIFAR-10 images, 64k iterations of 128 (164 epochs)"
@@ -31,8 +32,8 @@ class Finding:
 
 
 def label(model: str) -> str:
-    kind, depth = model.rsplit("_", 1)[-1].rstrip("0123456789"), "".join(c for c in model if c.isdigit())
-    return f"{'ResNet' if kind == 'resnet' else 'plain'}-{depth}"
+    """``ResNet-56``, ``plain-56``."""
+    return model_info(model).label
 
 
 def describe_runs(runs: pd.DataFrame) -> str:
@@ -140,15 +141,15 @@ def fig4(runs: pd.DataFrame) -> list[Finding]:
     why = why_they_differ(runs, PAPER_IMAGENET)
     paper = TABLE2.set_index("model").paper_top1_error
     findings = [
-        _order_finding(runs, ["plain18", "plain34"], "final_train_error",
+        _order_finding(runs, FIG4_PLAIN, "final_train_error",
                        "Fig. 4 left: plain-34 has higher training error than plain-18 throughout training.",
                        rising=True, why=why),
-        _order_finding(runs, ["plain18", "plain34"], "final_test_error",
+        _order_finding(runs, FIG4_PLAIN, "final_test_error",
                        f"Table 2: plain-34 has higher validation error than plain-18 "
                        f"({paper['plain34']}% vs {paper['plain18']}% top-1).", rising=True, why=why),
-        _order_finding(runs, ["resnet18", "resnet34"], "final_train_error",
+        _order_finding(runs, FIG4_RESNET, "final_train_error",
                        "Fig. 4 right: ResNet-34 has lower training error than ResNet-18.", rising=False, why=why),
-        _order_finding(runs, ["resnet18", "resnet34"], "final_test_error",
+        _order_finding(runs, FIG4_RESNET, "final_test_error",
                        f"Table 2: ResNet-34 has lower validation error than ResNet-18 "
                        f"({paper['resnet34']}% vs {paper['resnet18']}% top-1).", rising=False, why=why),
     ]
@@ -169,7 +170,7 @@ def fig7(responses: pd.DataFrame, runs: pd.DataFrame) -> list[Finding]:
     models = set(std.index.get_level_values(0))
     findings = []
     claim = "Fig. 7: ResNets have generally smaller responses than their plain counterparts."
-    pairs = [(f"cifar_plain{d}", f"cifar_resnet{d}") for d in (20, 32, 44, 56, 110)]
+    pairs = [(twin(m), m) for m in FIG6_RESNET]
     pairs = [(p, r) for p, r in pairs if p in models and r in models]
     if pairs:
         below = {r: layers_below(std, p, r) for p, r in pairs}
@@ -196,7 +197,7 @@ def gradient_flow(gradients: pd.DataFrame, runs: pd.DataFrame) -> list[Finding]:
     """Section 4.1: with BN, the plain nets' gradients do not vanish toward the input."""
     claim = ("Section 4.1: with BN the backward-propagated gradients of the plain nets keep healthy norms; "
              "the degradation is not vanishing gradients.")
-    plain = sorted((m for m in set(gradients.model) if "plain" in m), key=lambda m: int(m.rsplit("plain", 1)[1]))
+    plain = sorted((m for m in set(gradients.model) if not model_info(m).residual), key=lambda m: model_info(m).depth)
     if not plain:
         return [Finding(claim, "needs a plain net's gradients.csv", None)]
     deep = gradients[gradients.model == plain[-1]]

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..paper import TABLE6
+from ..paper import FIG4_PLAIN, FIG4_RESNET, FIG6_PLAIN as PLAIN, FIG6_RESNET as RESNET, TABLE6
 from . import findings, layout, slide_figures
 from .deck import FIGURE_SIZE, Deck, Slide, label, model_pairs, pct
 from .plots import millions
 
-PLAIN = [f"cifar_plain{d}" for d in (20, 32, 44, 56)]
-RESNET = [f"cifar_resnet{d}" for d in (20, 32, 44, 56, 110)]
 DEGRADATION_KEYS = ["plain_train", "resnet_train", "resnet_test", "pairs"]
 FIG4_KEYS = ["fig4_plain_train", "fig4_plain_test", "fig4_resnet_train", "fig4_resnet_test"]
 
@@ -114,11 +112,10 @@ def table6(d: Deck) -> Slide:
 def fig4(d: Deck) -> Slide | None:
     runs = d.imagenet
     finals = d._finals(runs) if runs is not None else None
-    if finals is None or d.imagenet_curves is None or not {"plain18", "plain34"} <= set(finals.index):
+    if finals is None or d.imagenet_curves is None or not set(FIG4_PLAIN) <= set(finals.index):
         return _missing(d, "Fig. 4", Path(d.sources.imagenet) / "runs.csv, curves.csv")
-    shallow, deep = finals.loc[["plain18", "plain34"], "final_train_error"]
-    figure = d.figure("fig4", slide_figures.curves(d.imagenet_curves, [["plain18", "plain34"],
-                                                                          ["resnet18", "resnet34"]], FIGURE_SIZE))
+    shallow, deep = finals.loc[FIG4_PLAIN, "final_train_error"]
+    figure = d.figure("fig4", slide_figures.curves(d.imagenet_curves, [FIG4_PLAIN, FIG4_RESNET], FIGURE_SIZE))
     read = d.record("Fig. 4", d.sources.imagenet, ["curves.csv", "runs.csv"], runs)
     notes = d.notes(list(zip(FIG4_KEYS, findings.fig4(runs))), runs, read)
     split = d.s["splits"][findings.eval_name(runs)]
@@ -176,7 +173,7 @@ def takeaways(d: Deck) -> Slide:
         lines.append(d.t("takeaways.published", a=pct(_stated(stated.iloc[0])), b=pct(_stated(stated.iloc[-1]))))
     elif d.imagenet is not None:
         finals = d._finals(d.imagenet)
-        if {"plain18", "plain34"} <= set(finals.index):
+        if set(FIG4_PLAIN) <= set(finals.index):
             lines.append(d.t("takeaways.imagenet", shallow=pct(finals.loc["plain18", "final_train_error"]),
                              deep=pct(finals.loc["plain34", "final_train_error"])))
     return Slide(d.t("takeaways.title"), lines[:3], title_page=True)

@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
+from ..models import model_info
 from ..paper import REPRODUCTIONS, TABLE6
 from .findings import label
 from .tables import MissingResults
@@ -37,15 +38,14 @@ TRAIN_LW, TEST_LW = 2.0, 3.0  # points: dashed training error, bold test error
 # clearly different colour per depth (shades of one hue could not be told apart on a projector).
 PALETTE = {"plain": ["#e6ab02", "#e66101", "#d7191c", "#8c2d04", "#67000d", "#3f007d"],
            "resnet": ["#1b9e77", "#56b4e9", "#2166ac", "#7b3294", "#252525", "#878787"]}
-DEPTHS = {"cifar": [20, 32, 44, 56, 110, 1202], "imagenet": [18, 34, 50, 101, 152]}
 
 
 def color(model: str) -> str:
     """The model's colour: warm for plain nets, cool for ResNets, one colour per depth."""
-    depth = int("".join(c for c in model.rsplit("_", 1)[-1] if c.isdigit()))
-    depths = DEPTHS["cifar" if model.startswith("cifar_") else "imagenet"]
-    rank = depths.index(depth) if depth in depths else len(depths) - 1
-    return PALETTE["resnet" if "resnet" in model else "plain"][rank]
+    info = model_info(model)
+    depths = list(info.paper_depths)
+    rank = depths.index(info.depth) if info.depth in depths else len(depths) - 1
+    return PALETTE["resnet" if info.residual else "plain"][rank]
 
 
 def _caption(fig: plt.Figure, text: str) -> None:

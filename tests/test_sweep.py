@@ -211,7 +211,10 @@ def test_paper_preset_on_a_cpu_says_how_long_it_would_take(cifar_dir, tmp_path):
 
     sweep = Sweep(out=str(tmp_path), models=["cifar_resnet8", "cifar_plain14"], overrides={"data_dir": str(cifar_dir),
                                                                                            "device": "cpu"})
-    sentence = cpu_estimate(sweep)  # the paper's 64k iterations
+    estimate = cpu_estimate(sweep)  # the paper's 64k iterations
+    sentence = estimate.text
+    assert estimate.hours > 1  # 64k iterations of 128 on a CPU
+    assert "320 training images, 64,000 iterations of 128 are 25,600 epochs" in sentence  # a subset says so
     assert "no GPU" in sentence and "cifar_plain14" in sentence and "hours" in sentence and "make cifar-study" in sentence
     assert cpu_estimate(Sweep(out=str(tmp_path), models=["cifar_resnet8"], preset="quick",
                               overrides={"data_dir": str(cifar_dir)})) is None
@@ -254,3 +257,28 @@ def test_no_flag_is_taken_for_a_longer_one(cifar_dir, tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["sweep", "--models", "cifar_resnet8", "--see", "0", "--out", str(tmp_path)])
     assert "unrecognized arguments: --see" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("answer,trains", [("n", False), ("y", True)])
+def test_a_long_cpu_sweep_asks_at_a_terminal(cifar_dir, tmp_path, capsys, monkeypatch, answer, trains):
+    import resnet_study.sweep as sweep_package
+    from resnet_study.sweep.estimate import Estimate
+
+    monkeypatch.setattr(sweep_package, "cpu_estimate", lambda sweep: Estimate(40.0, "about 40 hours"))
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("builtins.input", lambda question: answer)
+    out = tmp_path / "sweep"
+    assert main(sweep_cli(cifar_dir, out)[3:]) == 0
+    printed = capsys.readouterr().out
+    assert "note: about 40 hours" in printed
+    assert ("not started" in printed) is not trains and (out / "runs.csv").exists() is trains
+
+
+def test_without_a_terminal_a_long_cpu_sweep_goes_on(cifar_dir, tmp_path, monkeypatch):
+    import resnet_study.sweep as sweep_package
+    from resnet_study.sweep.estimate import Estimate
+
+    monkeypatch.setattr(sweep_package, "cpu_estimate", lambda sweep: Estimate(40.0, "about 40 hours"))
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    monkeypatch.setattr("builtins.input", lambda question: pytest.fail("a batch job was asked a question"))
+    assert main(sweep_cli(cifar_dir, tmp_path / "sweep")[3:]) == 0

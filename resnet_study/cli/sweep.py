@@ -6,11 +6,13 @@ hands those to the sweep package."""
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from ..errors import StudyError
 from .flags import add_config_flags, config_overrides
 
+ASK_HOURS = 3  # from a terminal, a CPU sweep estimated at this long or longer asks before it starts
 # Per-run settings a sweep sets for each run itself, and the sweep flag that sets them.
 PER_RUN = {"seed": "--seeds", "model": "--models"}
 
@@ -45,7 +47,10 @@ def run(args: argparse.Namespace) -> int:
     sweep = make_sweep(args)
     sweep.check_data()  # a missing data set is one sentence for the sweep, not a failure per run
     if estimate := cpu_estimate(sweep):
-        print(f"note: {estimate}")
+        print(f"note: {estimate.text}")
+        if estimate.hours >= ASK_HOURS and sys.stdin.isatty() and not _confirm("start it anyway? [y/N] "):
+            print("not started; nothing was written")
+            return 0
     if args.launcher == "local":
         run_local(sweep, args.workers, args.runs_per_gpu)
     else:
@@ -82,6 +87,13 @@ def make_sweep(args: argparse.Namespace):
     if sweep.out is None:
         raise StudyError("give --out (the sweep folder)")
     return sweep.validate()
+
+
+def _confirm(question: str) -> bool:
+    try:
+        return input(question).strip().lower() in ("y", "yes")
+    except EOFError:
+        return False
 
 
 def _split(text: str | None) -> list[str] | None:

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..models import model_info
 from ..training.runfolder import FINISHED
 from .claims import run_status
 from .spec import Sweep
 
 
-def cpu_estimate(sweep: Sweep) -> str | None:
+@dataclass
+class Estimate:
+    hours: float  # the sweep's remaining runs at the measured rate
+    text: str  # one sentence for the user
+
+
+def cpu_estimate(sweep: Sweep) -> Estimate | None:
     """Without a GPU, one sentence on how long the paper's recipe would take here, from three timed
     training steps of the deepest net (a CIFAR net's cost grows with its depth)."""
     import torch
@@ -27,6 +35,13 @@ def cpu_estimate(sweep: Sweep) -> str | None:
     layer_rate = rate * model_info(deepest).depth  # images/s x layers
     seconds = sum(sweep.config(m, s).resolved(trainer.train_images).iterations * first.batch_size
                   * model_info(m).depth / layer_rate for m, s in todo)
-    return (f"this machine has no GPU: at the {rate:,.0f} images/s measured for {deepest} here, the {len(todo)} "
-            f"runs of the {sweep.preset} preset would take about {seconds / 3600:,.0f} hours; `make cifar-study` "
-            f"(about an hour on 2 cores) or `make cifar-quick` (minutes) show the degradation on a CPU")
+    resolved = sweep.config(deepest, sweep.seeds[0]).resolved(trainer.train_images)
+    epochs = resolved.iterations * resolved.batch_size / trainer.train_images
+    subset = (f" (on these {trainer.train_images:,} training images, {resolved.iterations:,} iterations of "
+              f"{resolved.batch_size} are {epochs:,.0f} epochs; the paper's are 182 of 45,000)"
+              if trainer.train_images < 45_000 else "")
+    return Estimate(seconds / 3600, (
+        f"this machine has no GPU: at the {rate:,.0f} images/s measured for {deepest} here, the {len(todo)} "
+        f"runs of the {sweep.preset} preset would take about {seconds / 3600:,.0f} hours{subset}; "
+        f"`make cifar-study` (about an hour on 2 cores) or `make cifar-quick` (minutes) show the degradation "
+        f"on a CPU"))

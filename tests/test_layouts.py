@@ -11,7 +11,7 @@ from torch import nn
 from resnet_study.errors import StudyError
 from resnet_study.models import create_model, load_weights
 
-from conftest import trained_looking
+from helpers import trained_looking
 
 
 def outputs(model, x):

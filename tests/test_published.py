@@ -2,6 +2,7 @@
 ../shared/published by tag and by path, and their error on the shared subset (training images)."""
 
 import dataclasses
+import json
 import re
 import shutil
 import warnings
@@ -116,7 +117,7 @@ def test_every_shared_file_loads_by_tag_from_the_cache_and_by_path(hub, entry):
 
 @pytest.fixture(scope="module")
 def subset():
-    from conftest import SHARED_CIFAR
+    from helpers import SHARED_CIFAR
 
     if not (SHARED_CIFAR / "cifar-10-batches-py").is_dir():
         pytest.skip("../shared/data/cifar10-subset is not beside the checkout")
@@ -136,3 +137,37 @@ def test_each_published_net_has_under_5_percent_error_on_its_training_images(sub
     with torch.no_grad():
         error = (model.eval()((images - mean) / checkpoint.std).argmax(1) != labels).double().mean().item()
     assert error < 0.05, f"{entry.name}: {100 * error:.1f}% error on 500 training images"
+
+
+@needs_shared_published
+def test_evaluate_published_writes_one_folder_of_tables_and_says_the_images_are_training_images(
+        hub, cifar_dir_no_test, tmp_path, capsys):
+    import pandas as pd
+
+    from resnet_study.cli import main
+
+    chosen = [e for e in SHARED_ENTRIES if e.model == "cifar_resnet20" or e.model == "cifar_plain20"]
+    hub.mkdir(parents=True)
+    for entry in chosen:
+        shutil.copy(shared_file(entry), hub / entry.file_name)
+    assert main(["weights"]) == 0
+    listed = capsys.readouterr().out
+    assert "cifar_plain56 wooyeolbaek" in listed and str(hub / "wooyeolbaek-plainnet20_A") in listed
+    out = tmp_path / "published"
+    assert main(["evaluate", "--published", "all", "--data-dir", str(cifar_dir_no_test), "--out", str(out),
+                 "--device", "cpu"]) == 0
+    printed = capsys.readouterr().out
+    assert "these errors are TRAINING errors of these nets, not test errors" in printed
+    assert "skipped cifar_plain56.wooyeolbaek: not in torch.hub's cache; download https://" in printed
+    published = pd.read_csv(out / "published.csv")
+    assert list(published.columns[:9]) == ["source", "tag", "net", "depth", "residual", "images", "error", "split",
+                                           "stated_error"]
+    assert sorted(published.net) == ["cifar_plain20", "cifar_resnet20", "cifar_resnet20"]
+    assert set(published.split) == {"train"} and set(published.images) == {320}
+    assert published.set_index(["tag", "net"]).stated_error["wooyeolbaek", "cifar_plain20"] == pytest.approx(0.0974)
+    responses = pd.read_csv(out / "responses.csv")
+    assert len(responses) == 3 * 19 and set(responses.tag) == {"akamaster", "wooyeolbaek"}
+    result = json.loads((out / "cifar_plain20.wooyeolbaek" / "evaluation.json").read_text())
+    assert result["normalize"] == "pixel" and "statistics of the folder's 320 training images" in \
+        result["normalize_statistics"] and result["layout"] == "wooyeolbaek"
+    assert main(["evaluate", "--published", "timm", "--data-dir", str(cifar_dir_no_test), "--out", str(out)]) == 2

@@ -221,3 +221,52 @@ def test_evaluate_our_checkpoint_reproduces_its_test_error(our_run, cifar_dir, t
     assert result["error"] == pytest.approx(summary["final_test_error"], abs=1e-9)
     torch.testing.assert_close(torch.tensor(pd.read_csv(out / "responses.csv")["std"].to_numpy()),
                                torch.tensor(pd.read_csv(our_run / "responses.csv")["std"].to_numpy()))
+
+
+# ---- normalisation and precision travel with the weights ------------------------------------------
+def _with_net(our_run, tmp_path, **net):
+    saved = torch.load(our_run / "checkpoint.pt", weights_only=True)
+    saved["net"] = {"model": "cifar_resnet8", "kwargs": {"shortcut": "A", "num_classes": 10}, **net}
+    torch.save(saved, tmp_path / "checkpoint.pt")
+    return tmp_path / "checkpoint.pt"
+
+
+def test_evaluate_uses_the_checkpoints_statistics_not_the_folders(our_run, cifar_dir, tmp_path):
+    """The same test images beside other training images give the same error: the mean travels with the net."""
+    from helpers import learnable_images, make_cifar_folder
+    from resnet_study.data import write_batch
+
+    mean = torch.from_numpy(load_cifar10(cifar_dir).train.images).double().div(255).mean(0).float()
+    weights = _with_net(our_run, tmp_path, normalize="pixel", mean=mean, std=torch.ones(3, 1, 1), precision="bf16")
+    other = make_cifar_folder(tmp_path / "other")
+    for b in range(1, 6):  # other training images, the same test batch
+        write_batch(other / "cifar-10-batches-py" / f"data_batch_{b}", 255 - learnable_images(64, b)[0],
+                    learnable_images(64, b)[1])
+    results = []
+    for folder in (cifar_dir, other):
+        out = tmp_path / f"eval-{folder.name}"
+        assert main(["evaluate", "--model", "cifar_resnet8", "--weights", str(weights), "--data-dir", str(folder),
+                     "--out", str(out), "--device", "cpu"]) == 0
+        results.append(json.loads((out / "evaluation.json").read_text()))
+    assert results[0]["error"] == results[1]["error"]
+    assert results[0]["normalize_statistics"] == "as stated by the checkpoint.pt"
+    assert results[0]["run_precision"] == "bf16" and results[0]["precision"] == "fp32"
+    assert results[0]["error_at_run_precision"] == pytest.approx(results[0]["error"], abs=0.02)
+    out = tmp_path / "override"
+    assert main(["evaluate", "--model", "cifar_resnet8", "--weights", str(weights), "--data-dir", str(other),
+                 "--out", str(out), "--device", "cpu", "--normalize", "channel"]) == 0
+    result = json.loads((out / "evaluation.json").read_text())
+    assert result["normalize"] == "channel" and result["normalize_statistics"].startswith("--normalize; statistics")
+
+
+def test_evaluate_refuses_a_file_that_does_not_say_its_normalisation(cifar_dir, tmp_path, capsys):
+    torch.manual_seed(0)
+    state = {"module." + k: v for k, v in create_model("cifar_resnet8", shortcut="B").state_dict().items()}
+    torch.save({"epoch": 1, "best_acc": 50.0, "state_dict": state}, tmp_path / "model_best.pth.tar")
+    argv = ["evaluate", "--model", "cifar_resnet8", "--weights", str(tmp_path / "model_best.pth.tar"),
+            "--data-dir", str(cifar_dir), "--out", str(tmp_path / "out"), "--device", "cpu"]
+    assert main(argv) == 2
+    assert "model_best.pth.tar does not say how its inputs were normalised" in capsys.readouterr().err
+    assert main(argv + ["--normalize", "channel"]) == 0
+    result = json.loads((tmp_path / "out" / "evaluation.json").read_text())
+    assert result["source"] == "resnet-study or chenyaofo/pytorch-cifar-models" and result["best_prec1"] is None

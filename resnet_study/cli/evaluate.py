@@ -16,15 +16,17 @@ def add_parser(sub) -> None:
     responses.set_defaults(func=run_responses)
 
     evaluate = sub.add_parser("evaluate", help="test error and layer responses (Fig. 7) of a trained checkpoint")
-    evaluate.add_argument("--model", required=True, help="e.g. cifar_resnet56")
-    evaluate.add_argument("--weights", required=True,
-                          help="akamaster .th file, torchvision state dict or a run's checkpoint.pt")
+    evaluate.add_argument("--model", help="e.g. cifar_resnet56")
+    evaluate.add_argument("--weights", help="a published tag (akamaster, wooyeolbaek), a run's checkpoint.pt or a "
+                                            "state dict in a layout we know (see README, Published checkpoints)")
+    evaluate.add_argument("--published", help="akamaster, wooyeolbaek or all: every net of the source in torch.hub's "
+                                              "cache, into --out with published.csv and responses.csv")
     evaluate.add_argument("--data-dir", required=True, help="folder holding cifar-10-batches-py/")
     evaluate.add_argument("--out", help="folder for evaluation.json and responses.csv "
                                         "(default: evaluations/<model>-<sha256 prefix>)")
     evaluate.add_argument("--normalize", choices=NORMALIZATIONS,
-                          help="input normalisation (default: the checkpoint's own: imagenet for akamaster's, "
-                               "its config.json's for ours)")
+                          help="input normalisation (default: the weights' own: their published entry's, our "
+                               "checkpoint's statistics)")
     evaluate.add_argument("--device", default="auto", help="auto, cpu or cuda[:N] (default auto)")
     evaluate.set_defaults(func=run_evaluate)
 
@@ -40,6 +42,11 @@ def run_responses(args: argparse.Namespace) -> None:
 def run_evaluate(args: argparse.Namespace) -> None:
     from ..models import model_info
 
+    if args.published:
+        run_published(args)
+        return
+    if not (args.model and args.weights):
+        raise StudyError("evaluate needs --model and --weights (a file or a published tag), or --published")
     if model_info(args.model).family != "cifar":
         raise StudyError(f"evaluate takes CIFAR nets (cifar_resnet<D>, cifar_plain<D>); got {args.model}")
     from ..training.evaluate import describe, evaluate
@@ -48,3 +55,14 @@ def run_evaluate(args: argparse.Namespace) -> None:
                       device=args.device)
     print(describe(result))
     print(f"written: {result['out']}/evaluation.json, {result['out']}/responses.csv")
+
+
+def run_published(args: argparse.Namespace) -> None:
+    if args.model or args.weights:
+        raise StudyError("evaluate takes --published or --model with --weights, not both")
+    if not args.out:
+        raise StudyError("evaluate --published needs --out, the folder for published.csv and responses.csv")
+    from ..training.published import evaluate_published
+
+    evaluate_published(args.published, args.data_dir, args.out, normalize=args.normalize, device=args.device)
+    print(f"written: {args.out}/published.csv, {args.out}/responses.csv, {args.out}/<net>.<tag>/evaluation.json")

@@ -84,8 +84,9 @@ def model_info(name: str) -> ModelInfo:
 def create_model(name: str, weights=None, **kwargs) -> nn.Module:
     """Build a registered model by name, e.g. ``create_model("cifar_plain56", shortcut="B")``.
 
-    ``weights``: a checkpoint file (akamaster ``.th``, torchvision state dict, our
-    ``checkpoint.pt``) to load, with the options its net needs; see ``models.weights``.
+    ``weights``: a published tag (``"akamaster"``, ``"wooyeolbaek"``: see ``list_weights()``)
+    or a file (our ``checkpoint.pt``, or a state dict in a layout of ``models.layouts``), loaded
+    with the options its net needs; ``layout=`` and ``download=`` as ``models.weights.load_weights``.
     """
     if weights is not None:
         from .weights import load_pretrained

@@ -172,7 +172,8 @@ class ResNet(nn.Module):
         self.num_stages = len(layers)
         self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
         self.fc = nn.Linear(in_planes, num_classes)
-        init_weights(self, init_seed)
+        if self.fc.weight.device.type != "meta":  # a net on the meta device has shapes only: nothing to draw
+            init_weights(self, init_seed)
 
     def forward(self, x: Tensor) -> Tensor:
         x = self.maxpool(self.relu(self.bn1(self.conv1(x))))

@@ -1,14 +1,14 @@
-"""Checkpoints in our networks: akamaster's ``.th`` files, torchvision state dicts, our ``checkpoint.pt``.
+"""Weights into our nets, read by declaration: ``create_model(name, weights=TAG_OR_PATH)``.
 
-``create_model(name, weights=PATH)`` reads the file with ``read_checkpoint``, which maps its
-tensor names to ours and says which model options its net was built with (akamaster's option A
-puts its zero channels on both sides), builds the net with those options and loads it with
-``load_checkpoint``, which checks every tensor's shape first.
+A tag (``"akamaster"``, ``"wooyeolbaek"``) names a published entry (``models.published``),
+which declares the file's layout, options and normalisation; the file comes from torch.hub's
+cache. Our ``checkpoint.pt`` declares its net in its ``"net"`` entry. Any other file is a state
+dict, bare or in a ``{"state_dict": ...}`` wrapper, whose layout ``models.match`` finds by the
+exact set of its tensor names and shapes, or refuses in one sentence.
 """
 
 from __future__ import annotations
 
-import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,136 +17,151 @@ import torch
 from torch import Tensor, nn
 
 from ..errors import StudyError
+from .layouts import AKAMASTER, AKAMASTER_COMPRESSIBLE, OURS, to_ours
+from .match import Match, match
+from .published import PUBLISHED, PublishedWeights, published_weights
 
-AKAMASTER = "akamaster/pytorch_resnet_cifar10"
-TORCHVISION = "torchvision"
-OURS = "resnet-study"
-
-# akamaster's names -> ours: DataParallel's prefix, a later version's "compressible_" prefix,
-# their classifier and their shortcut (option B's projection; option A has no tensors).
-_AKAMASTER_NAMES = [(r"^module\.", ""), (r"compressible_", ""), (r"^linear\.", "fc."),
-                    (r"\.shortcut\.", ".downsample.")]
+NORMALIZATIONS = ("pixel", "channel", "imagenet")
+PRECISIONS = ("fp32", "bf16", "fp16")
+OURS_SOURCE = OURS.source
 
 
 @dataclass
 class Checkpoint:
-    """A checkpoint file, its tensors under our names, and what is known of how it was trained."""
+    """A weights file: its tensors, what it declares, and (after ``load_weights``) what it matched.
+
+    ``normalize`` is ``"pixel"``, ``"channel"`` or ``"imagenet"`` with ``mean``/``std`` in [0, 1]
+    pixel units ((3, 32, 32) or (3, 1, 1)); ``mean`` None means "the mean of the training images
+    evaluated with"; ``normalize`` None means the file does not say.
+    """
 
     path: Path
-    source: str  # AKAMASTER, TORCHVISION or OURS
-    state_dict: dict[str, Tensor]
-    model_kwargs: dict = field(default_factory=dict)  # options its net needs, e.g. {"pad": "both"}
-    normalize: str = "imagenet"  # input normalisation it was trained with (see data.normalization)
-    model: str | None = None  # the network it holds, where the file says
-    family: str | None = None  # "cifar" or "imagenet", where that is known
-    residual: bool | None = None  # whether it holds a residual net, where that is known
+    state_dict: dict[str, Tensor]  # the file's names, less DataParallel's "module." prefix
+    container: str  # "state dict", "state_dict wrapper" or "checkpoint.pt"
+    layout: str | None = None  # declared layout; else matched
+    model: str | None = None  # declared net
+    model_kwargs: dict = field(default_factory=dict)  # declared options
+    normalize: str | None = None
+    mean: Tensor | None = None
+    std: Tensor | None = None
+    holdout: int = 0  # training images our run kept out
+    precision: str | None = None  # our run's training precision
+    extra: dict = field(default_factory=dict)  # the wrapper's other entries (best_prec1, epoch, ...)
+    entry: PublishedWeights | None = None
+    source: str | None = None  # who wrote it, once known
     best_prec1: float | None = None  # akamaster's stored best test accuracy (%)
-    holdout: int = 0  # training images our run kept out for validation
 
 
-def read_checkpoint(path: str | Path) -> Checkpoint:
-    """Read any of the three formats; ``StudyError`` in one sentence for anything else."""
-    path = Path(path)
+def _load_file(path: Path):
     if not path.is_file():
         raise StudyError(f"no checkpoint file at {path}")
     try:
         with warnings.catch_warnings():  # garbage can look like a newer pickle protocol: a warning
             warnings.simplefilter("ignore")
-            data = torch.load(path, map_location="cpu", weights_only=True)
+            return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # unpickling, zip and EOF errors all mean "not a checkpoint we can read"
         raise StudyError(f"{path} is not a readable PyTorch checkpoint ({type(err).__name__})") from None
-    if isinstance(data, dict) and isinstance(data.get("state_dict"), dict):
-        return _akamaster(path, data)
+
+
+def _tensors(path: Path, state, key: str) -> dict[str, Tensor]:
+    if not isinstance(state, dict) or not state or not all(isinstance(v, Tensor) for v in state.values()):
+        raise StudyError(f"{path} has a {key!r} entry that is not a dict of tensors; it is no checkpoint of a net")
+    if all(k.startswith("module.") for k in state):  # DataParallel's wrapper, not part of any layout
+        state = {k[len("module."):]: v for k, v in state.items()}
+    return dict(state)
+
+
+def _net_entry(path: Path, net: dict) -> dict:
+    """Our checkpoint.pt's ``"net"``: model, kwargs, normalize, mean, std, holdout, precision."""
+    if not isinstance(net.get("model"), str) or not isinstance(net.get("kwargs", {}), dict):
+        raise StudyError(f"{path} has a 'net' entry without a model name and kwargs")
+    if net.get("normalize") not in (None, *NORMALIZATIONS) or net.get("precision") not in (None, *PRECISIONS):
+        raise StudyError(f"{path} has a 'net' entry with normalize {net.get('normalize')!r} and precision "
+                         f"{net.get('precision')!r}; they must be one of {', '.join(NORMALIZATIONS)} and "
+                         f"{', '.join(PRECISIONS)}")
+    for key in ("mean", "std"):
+        if net.get(key) is not None and not isinstance(net[key], Tensor):
+            raise StudyError(f"{path} has a 'net' entry whose {key} is not a tensor")
+    return dict(layout=OURS.name, model=net["model"], model_kwargs=dict(net.get("kwargs", {})),
+                normalize=net.get("normalize"), mean=net.get("mean"), std=net.get("std"),
+                holdout=int(net.get("holdout", 0)), precision=net.get("precision"), source=OURS_SOURCE)
+
+
+def read_checkpoint(path: str | Path) -> Checkpoint:
+    """Read a weights file: our ``checkpoint.pt``, a ``{"state_dict": ...}`` wrapper (akamaster's,
+    bearpaw's, ...) or a bare state dict. ``StudyError`` in one sentence for anything else."""
+    path = Path(path)
+    data = _load_file(path)
     if isinstance(data, dict) and isinstance(data.get("model"), dict) and "optimizer" in data:
-        return _ours(path, data)
+        declared = _net_entry(path, data["net"]) if isinstance(data.get("net"), dict) else \
+            dict(layout=OURS.name, source=OURS_SOURCE)  # older: the caller passes the options
+        return Checkpoint(path, _tensors(path, data["model"], "model"), "checkpoint.pt", **declared)
+    if isinstance(data, dict) and "state_dict" in data:
+        extra = {k: v for k, v in data.items() if k != "state_dict"}
+        return Checkpoint(path, _tensors(path, data["state_dict"], "state_dict"), "state_dict wrapper", extra=extra)
     if isinstance(data, dict) and data and all(isinstance(v, Tensor) for v in data.values()):
-        return _with_classes(Checkpoint(path, TORCHVISION, dict(data), {"stride_in_1x1": False}, family="imagenet",
-                                        residual=True))
-    raise StudyError(f"{path} is none of an akamaster .th file, a torchvision state dict or a resnet-study "
+        return Checkpoint(path, _tensors(path, data, "state dict"), "state dict")
+    raise StudyError(f"{path} is none of a state dict, a {{'state_dict': ...}} wrapper or a resnet-study "
                      f"checkpoint.pt")
 
 
-def _with_classes(checkpoint: Checkpoint) -> Checkpoint:
-    classifier = checkpoint.state_dict.get("fc.weight")
-    if classifier is not None:
-        checkpoint.model_kwargs.setdefault("num_classes", classifier.shape[0])
+def _published(entry: PublishedWeights, download: bool) -> Checkpoint:
+    from .hub import fetch
+
+    checkpoint = read_checkpoint(fetch(entry, download))
+    checkpoint.layout, checkpoint.model, checkpoint.entry = entry.layout, entry.model, entry
+    checkpoint.model_kwargs = entry.kwargs
+    checkpoint.normalize, checkpoint.std = entry.normalize, torch.tensor(entry.std)[:, None, None]
+    checkpoint.mean = None if entry.mean is None else torch.tensor(entry.mean)[:, None, None]
     return checkpoint
 
 
-def _tensors_only(path: Path, state: dict, key: str) -> None:
-    if not all(isinstance(v, Tensor) for v in state.values()):
-        raise StudyError(f"{path} has a {key!r} entry that holds values other than tensors; it is no checkpoint "
-                         f"of a net")
+def _stated(checkpoint: Checkpoint, found: Match) -> None:
+    """What the matched layouts say of the file: its source, and its normalisation where they agree."""
+    checkpoint.source = checkpoint.source or " or ".join(dict.fromkeys(layout.source for layout in found.layouts))
+    if checkpoint.normalize is None and checkpoint.container != "checkpoint.pt":
+        said = {(layout.normalize, layout.mean, layout.std) for layout in found.layouts}
+        if len(said) == 1 and found.layout.normalize is not None and found.layout is not OURS:
+            checkpoint.normalize = found.layout.normalize
+            checkpoint.std = torch.tensor(found.layout.std)[:, None, None]
+            if found.layout.mean is not None:
+                checkpoint.mean = torch.tensor(found.layout.mean)[:, None, None]
+    best = checkpoint.extra.get("best_prec1")
+    if found.layout in (AKAMASTER, AKAMASTER_COMPRESSIBLE) and best is not None:
+        if not (isinstance(best, (int, float)) or isinstance(best, Tensor) and best.numel() == 1):
+            raise StudyError(f"{checkpoint.path} has a best_prec1 that is not a number: {best!r}")
+        checkpoint.best_prec1 = float(best)
 
 
-def _akamaster(path: Path, data: dict) -> Checkpoint:
-    _tensors_only(path, data["state_dict"], "state_dict")
-    state = {}
-    for key, value in data["state_dict"].items():
-        for pattern, ours in _AKAMASTER_NAMES:
-            key = re.sub(pattern, ours, key)
-        state[key] = value
-    shortcut = "B" if any(".downsample." in key for key in state) else "A"
-    best = data.get("best_prec1")
-    if best is not None and not (isinstance(best, (int, float)) or isinstance(best, Tensor) and best.numel() == 1):
-        raise StudyError(f"{path} has a best_prec1 that is not a number: {best!r}")
-    return _with_classes(Checkpoint(path, AKAMASTER, state, {"shortcut": shortcut, "pad": "both"}, "imagenet",
-                                    family="cifar", residual=True, best_prec1=None if best is None else float(best)))
+def load_weights(name: str, weights: str | Path | Checkpoint, *, layout: str | None = None, download: bool = True,
+                 **kwargs) -> tuple[nn.Module, Checkpoint]:
+    """Net ``name`` with ``weights`` loaded, and the file as read (source, normalisation, ...).
 
-
-def _ours(path: Path, data: dict) -> Checkpoint:
-    """Our checkpoint.pt: its ``net`` entry says how the net was built and fed (older checkpoints
-    lack it; the training layer, which knows run folders, reads their config.json instead)."""
-    _tensors_only(path, data["model"], "model")
-    net = data.get("net") if isinstance(data.get("net"), dict) else {}
-    kwargs = {k: v for k, v in (net.get("kwargs") or {}).items() if k == "shortcut"}
-    return _with_classes(Checkpoint(path, OURS, data["model"], kwargs, net.get("normalize", "pixel"),
-                                    model=net.get("model"), holdout=net.get("holdout", 0)))
-
-
-_FAMILY_NAMES = {"cifar": "a CIFAR", "imagenet": "an ImageNet"}
-
-
-def check_kind(checkpoint: Checkpoint, name: str) -> None:
-    """``StudyError`` naming the file and the net when the file says it holds another kind of net."""
-    from ._registry import model_info
-
-    file, info = checkpoint.path.name, model_info(name)
+    Args:
+        weights: a published tag (``"akamaster"``, ``"wooyeolbaek"``), a path, or a ``Checkpoint``.
+        layout: the file's tensor layout (``layouts.LAYOUTS``), for a file that fits several.
+        download: fetch a published file missing from torch.hub's cache (else one sentence).
+        kwargs: options of the net; they override the file's.
+    """
+    if isinstance(weights, str) and weights in PUBLISHED:
+        checkpoint = _published(published_weights(weights, name), download)
+    else:
+        checkpoint = weights if isinstance(weights, Checkpoint) else read_checkpoint(weights)
+    file = checkpoint.path.name
     if checkpoint.model is not None and checkpoint.model != name:
-        raise StudyError(f"{file} holds {checkpoint.model} (its config.json says so), not {name}")
-    if checkpoint.family is not None and checkpoint.family != info.family:
-        raise StudyError(f"{file} holds {_FAMILY_NAMES[checkpoint.family]} net ({checkpoint.source}) but "
-                         f"{name} is {_FAMILY_NAMES[info.family]} net")
-    if checkpoint.residual and not info.residual:
-        raise StudyError(f"{file} holds a residual net ({checkpoint.source}) but {name} is a plain net")
-
-
-def check_shapes(checkpoint: Checkpoint, model: nn.Module, name: str) -> None:
-    """``StudyError`` naming the file and the net unless every tensor has its place and shape."""
-    file, state, expected = checkpoint.path.name, checkpoint.state_dict, model.state_dict()
-    # BN's step counter is absent from checkpoints of older torch versions; load_state_dict fills it in.
-    missing = [k for k in expected if k not in state and not k.endswith("num_batches_tracked")]
-    unexpected = [k for k in state if k not in expected]
-    wrong = [k for k in expected if k in state and state[k].shape != expected[k].shape]
-    if wrong:
-        key = wrong[0]
-        raise StudyError(f"{file} does not fit {name}: {key} is {tuple(state[key].shape)} in the file but "
-                         f"{tuple(expected[key].shape)} in {name} ({len(wrong)} tensors differ in shape)")
-    if missing:
-        raise StudyError(f"{file} does not fit {name}: {name} has {len(missing)} tensors the file lacks, "
-                         f"first {missing[0]}")
-    if unexpected:
-        raise StudyError(f"{file} does not fit {name}: the file has {len(unexpected)} tensors {name} lacks, "
-                         f"first {unexpected[0]}")
-
-
-def load_pretrained(name: str, weights: str | Path | Checkpoint, **kwargs) -> nn.Module:
-    """``create_model(name, weights=...)``: the net the file needs (``kwargs`` override), loaded."""
+        said = "its published entry" if checkpoint.entry else "its 'net' entry"
+        raise StudyError(f"{file} holds {checkpoint.model} ({said} says so), not {name}")
+    found = match({k: tuple(v.shape) for k, v in checkpoint.state_dict.items()}, name,
+                  {**checkpoint.model_kwargs, **kwargs}, file=file, layout=layout or checkpoint.layout)
+    _stated(checkpoint, found)
+    checkpoint.layout, checkpoint.model, checkpoint.model_kwargs = found.layout.name, name, found.kwargs
     from ._registry import create_model
 
-    checkpoint = weights if isinstance(weights, Checkpoint) else read_checkpoint(weights)
-    check_kind(checkpoint, name)
-    model = create_model(name, **{**checkpoint.model_kwargs, **kwargs})
-    check_shapes(checkpoint, model, name)
-    model.load_state_dict(checkpoint.state_dict)
-    return model
+    model = create_model(name, **found.kwargs)
+    model.load_state_dict(to_ours(found.layout, found.names, checkpoint.state_dict))
+    return model, checkpoint
+
+
+def load_pretrained(name: str, weights, **kwargs) -> nn.Module:
+    """``create_model(name, weights=...)``: see ``load_weights``."""
+    return load_weights(name, weights, **kwargs)[0]

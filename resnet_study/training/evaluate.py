@@ -8,26 +8,28 @@ dicts, our ``checkpoint.pt``; writes ``evaluation.json`` and ``responses.csv``.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import time
 import typing
+import time
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import torch
+from torch import Tensor
 
 from ..config import TrainConfig, check_value, make_config
-from ..data import DeviceLoader, load_cifar10, make_loaders, normalization
+from ..data import DeviceLoader, Split, load_cifar10, make_loaders, normalization
 from ..errors import StudyError
-from ..io import atomic_path, check_writable, git_commit, write_csv
-from ..models import create_model, model_info, read_checkpoint
-from ..models.weights import AKAMASTER, OURS, Checkpoint
+from ..io import atomic_path, check_writable, git_commit, read_json, write_csv
+from ..models import load_weights, model_info, read_checkpoint, sha256
+from ..models.layouts import AKAMASTER
+from ..models.published import PUBLISHED
 from .checkpoint import load_checkpoint
 from .device import resolve_device
 from .loop import build_model
-from .probes import layer_responses
+from .probes import layer_responses, response_layers
 from .runfolder import check_same_config, read_config, restore, writer_lock
 
 
@@ -54,9 +56,10 @@ def run_responses(run: str | Path, batch_size: int = 256, device: str = "auto") 
     return frame
 
 
-def described_by_run_folder(checkpoint: Checkpoint) -> None:
-    """A checkpoint.pt from before checkpoints carried their ``net``: its run folder's config.json
-    says which net it holds and how that net was fed."""
+def _declare_from_run_folder(checkpoint) -> None:
+    """An older checkpoint.pt has no "net" entry; its run folder's config.json says what it holds."""
+    if checkpoint.container != "checkpoint.pt" or checkpoint.model is not None:
+        return
     config = read_config(checkpoint.path.parent) or {}
     hints = typing.get_type_hints(TrainConfig)
     for key in ("model", "shortcut", "normalize", "holdout"):
@@ -65,62 +68,109 @@ def described_by_run_folder(checkpoint: Checkpoint) -> None:
                 check_value(config[key], hints[key], key)
             except StudyError as err:
                 raise StudyError(f"{checkpoint.path.parent / 'config.json'}: {err}") from None
-    if config.get("shortcut"):
-        checkpoint.model_kwargs["shortcut"] = config["shortcut"]
+    checkpoint.model = config.get("model")
+    checkpoint.model_kwargs = {"shortcut": config["shortcut"]} if config.get("shortcut") else {}
     checkpoint.normalize = config.get("normalize", "pixel")
-    checkpoint.model, checkpoint.holdout = config.get("model"), config.get("holdout", 0)
+    checkpoint.holdout = config.get("holdout", 0)
+    precision = (read_json(checkpoint.path.parent / "config.json") or {}).get("precision", {})
+    checkpoint.precision = precision.get("autocast") if isinstance(precision, dict) else None
 
 
-def sha256(path: str | Path) -> str:
-    digest = hashlib.sha256()  # hashlib.file_digest needs Python 3.11; we support 3.10
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+def _images(checkpoint, data) -> tuple[str, Split, Split]:
+    """Images to evaluate on and training images for the statistics. The official test batch;
+    without one, our net's holdout, and for a published net every training image of the folder
+    (all are its training images: nothing was held out from it)."""
+    if checkpoint.entry is None:
+        return (*data.eval_split, data.train)
+    parts = [s for s in (data.train, data.holdout) if s is not None]
+    train = Split(np.concatenate([s.images for s in parts]), np.concatenate([s.labels for s in parts]))
+    return ("test", data.test, train) if data.test is not None else ("train", train, train)
+
+
+def _statistics(checkpoint, normalize: str | None, train: Split) -> tuple[str, Tensor, Tensor, str]:
+    """Normalisation, mean, std and where they come from: the weights' own, else ``normalize``
+    (which overrides them) computed on the training images ``train``."""
+    if normalize is None and checkpoint.mean is not None:
+        said = "its published entry" if checkpoint.entry else f"the {checkpoint.container}"
+        return checkpoint.normalize, checkpoint.mean, checkpoint.std, f"as stated by {said}"
+    kind = normalize or checkpoint.normalize
+    mean, std = normalization(kind, train)
+    why = "--normalize" if normalize else f"{kind}, as the weights state"
+    return kind, mean, std, f"{why}; statistics of the folder's {len(train):,} training images" \
+        if kind != "imagenet" else f"{why}; ImageNet's constants"
+
+
+def _error_at(model, loader, batch_size: int, precision: str, device) -> float:
+    """Error under the autocast of ``precision`` (``"bf16"``, ``"fp16"``), as the run evaluated."""
+    dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}[precision]
+    wrong = 0
+    with torch.autocast(device.type, dtype=dtype):
+        for x, y in loader.eval_batches(batch_size):
+            wrong += (model(x).argmax(1) != y).sum().item()
+    return wrong / len(loader.labels)
 
 
 @torch.no_grad()
 def evaluate(model_name: str, weights: str | Path, data_dir: str | Path, out: str | Path | None = None, *,
-             normalize: str | None = None, device: str = "auto", batch_size: int = 500) -> dict:
-    """Error of ``weights`` in ``model_name`` on the folder's test batch (else its holdout), and
-    the std of every 3x3 layer's response on the same images; both written under ``out``."""
+             normalize: str | None = None, device: str = "auto", batch_size: int = 500,
+             download: bool = True) -> dict:
+    """Error of ``weights`` (a path, or a published tag) in ``model_name`` on the folder's test
+    batch (else its holdout, or for published nets every training image), and the std of every
+    3x3 layer's response on the same images (Fig. 7); both written under ``out``.
+
+    Normalisation comes with the weights (our checkpoint's statistics, a published entry's);
+    ``normalize`` overrides it. A run trained at bf16/fp16 is evaluated at fp32 and at its precision.
+    """
     if model_info(model_name).family != "cifar":
         raise StudyError(f"evaluate takes CIFAR nets (cifar_resnet<D>, cifar_plain<D>); got {model_name}")
-    checkpoint = read_checkpoint(weights)
-    if checkpoint.source == OURS and checkpoint.model is None:
-        described_by_run_folder(checkpoint)
-    model = create_model(model_name, weights=checkpoint)
+    if not (isinstance(weights, str) and weights in PUBLISHED):
+        weights = read_checkpoint(weights)
+        _declare_from_run_folder(weights)
+    model, checkpoint = load_weights(model_name, weights, download=download)
     digest = sha256(checkpoint.path)
     out = Path(out) if out is not None else Path("evaluations") / f"{model_name}-{digest[:8]}"
     check_writable(out)
-    normalize = normalize or checkpoint.normalize
+    if normalize is None and checkpoint.normalize is None:
+        raise StudyError(f"{checkpoint.path.name} does not say how its inputs were normalised "
+                         f"({checkpoint.source} layout); pass --normalize pixel, channel or imagenet")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a subset is stated below, beside the error
         data = load_cifar10(data_dir, holdout=checkpoint.holdout, allow_download=False)
-    split_name, split = data.eval_split
-    mean, std = normalization(normalize, data.train)
+    split_name, split, train = _images(checkpoint, data)
+    normalize, mean, std, statistics = _statistics(checkpoint, normalize, train)
     dev = resolve_device(device)
     loader = DeviceLoader(split, mean, std, batch_size, device=dev, augment=False)
     model = model.to(dev).eval()
-    # One pass: the forward passes that measure the responses also give the predictions.
+    # One pass at fp32: the forward passes that measure the responses also give the predictions.
     predictions = []
     handle = model.register_forward_hook(lambda module, inputs, output: predictions.append(output.argmax(1)))
     try:
         responses = layer_responses(model, (x for x, _ in loader.eval_batches(batch_size)))
     finally:
         handle.remove()
-    error = (torch.cat(predictions) != loader.labels).double().mean().item()
+    errors = {"fp32": (torch.cat(predictions) != loader.labels).double().mean().item()}
+    if checkpoint.precision in ("bf16", "fp16"):
+        errors[checkpoint.precision] = _error_at(model, loader, batch_size, checkpoint.precision, dev)
+    entry = checkpoint.entry
     result = {
         "model": model_name,
         "weights": str(checkpoint.path.resolve()),
         "weights_sha256": digest,
         "source": checkpoint.source,
+        "tag": entry.tag if entry else None,
+        "layout": checkpoint.layout,
         "normalize": normalize,
+        "normalize_statistics": statistics,
         "data": data.path,
         "split": split_name,
         "images": len(split),
-        "error": error,
+        "error": errors["fp32"],
+        "precision": "fp32",
+        "run_precision": checkpoint.precision,
+        "error_at_run_precision": errors.get(checkpoint.precision or "fp32"),
+        "stated_error": None if entry is None or entry.stated_error is None else entry.stated_error / 100,
         "best_prec1": checkpoint.best_prec1,
+        "mean_abs_gamma": torch.stack([bn.weight.abs().mean() for _, bn in response_layers(model)]).mean().item(),
         "device": str(dev),
         "torch_version": torch.__version__,
         "commit": git_commit(),
@@ -135,13 +185,19 @@ def evaluate(model_name: str, weights: str | Path, data_dir: str | Path, out: st
 
 
 def describe(result: dict) -> str:
-    """The command's report: the error, what it was measured on, and the checkpoint's own claim."""
-    on = ("the official test batch" if result["split"] == "test" else
-          "a holdout of the training images (the folder has no test_batch)")
-    line = (f"{result['model']} with {Path(result['weights']).name}: {100 * result['error']:.2f}% error on {on}, "
-            f"{result['images']:,} images, {result['normalize']} normalisation")
-    if result["split"] != "test" and result["source"] == AKAMASTER:
+    """The command's report: the error, what it was measured on, and what the weights' authors state."""
+    on = {"test": "the official test batch",
+          "holdout": "a holdout of the training images (the folder has no test_batch)",
+          "train": "training images of this net (the folder has no test_batch): a training error, not a test error"}
+    line = (f"{result['model']} with {Path(result['weights']).name}: {100 * result['error']:.2f}% error on "
+            f"{on[result['split']]}, {result['images']:,} images, {result['normalize']} normalisation")
+    if result["run_precision"] not in (None, "fp32"):
+        line += (f"\nat {result['run_precision']}, the precision the run trained and evaluated at: "
+                 f"{100 * result['error_at_run_precision']:.2f}% (above: fp32)")
+    if result["split"] == "holdout" and result["source"] == AKAMASTER.source:
         line += "\nnote: akamaster's nets trained on all 50,000 training images, so this holdout is not a test set"
-    if result["best_prec1"] is not None:
+    if result["stated_error"] is not None:
+        line += f"\nits authors state {100 * result['stated_error']:.2f}% error on the official test set"
+    elif result["best_prec1"] is not None:
         line += f"\nthe checkpoint states best_prec1 {result['best_prec1']:.2f} ({100 - result['best_prec1']:.2f}% error)"
     return line

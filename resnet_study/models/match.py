@@ -101,7 +101,6 @@ def _declared(fit: _Fit) -> str:
 
 def _other_nets(shapes: Shapes, name: str, layouts) -> tuple[list[str], Layout] | None:
     """The nets other than ``name`` that the file fits exactly in one layout, for the refusal to name them."""
-    info = model_info(name)
     depth = 1 + sum(len(s) == 4 and "downsample" not in k and "shortcut" not in k for k, s in shapes.items())
     found: dict[Layout, list[str]] = {}
     for prefix in ("cifar_resnet", "cifar_plain", "resnet", "plain"):

@@ -154,3 +154,18 @@ def test_colours_can_be_told_apart():
         rgb = [to_rgb(c) for c in family[:5]]
         gaps = [sum((a - b) ** 2 for a, b in zip(x, y)) ** 0.5 for i, x in enumerate(rgb) for y in rgb[i + 1:]]
         assert min(gaps) > 0.2
+
+
+def test_fig7_slide_states_the_published_nets_finding_from_their_table(tmp_path):
+    published = ROOT / "results" / "published"
+    _, pptx, _ = slides.build(sources(tmp_path, published=published), tmp_path, "en")
+    title, lines = next(texts(s) for s in Presentation(pptx).slides if "respond" in texts(s)[0])
+    responses = pd.read_csv(published / "responses.csv")
+    table = pd.read_csv(published / "published.csv")
+    source = next(s for s in responses.source.unique()  # the source with plain twins: the one drawn
+                  if (~responses[responses.source == s].residual).any())
+    mean = responses[responses.source == source].groupby("net")["std"].mean()
+    assert title == (f"Deeper ResNets respond less: std {mean['cifar_resnet20']:.2f} → "
+                     f"{mean['cifar_resnet56']:.2f} from 20 to 56 layers")
+    gamma = table[(table.source == source) & (table.net == "cifar_plain56")].mean_abs_gamma.item()
+    assert any(f"plain-56 BN |γ| only {gamma:.2f}" in line for line in lines)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..models import model_info
 from ..paper import FIG4_PLAIN, FIG4_RESNET, FIG6_PLAIN as PLAIN, FIG6_RESNET as RESNET, TABLE6
 from . import findings, layout, slide_figures
 from .deck import FIGURE_SIZE, Deck, Slide, label, model_pairs, pct
@@ -139,14 +140,35 @@ def fig7(d: Deck) -> Slide | None:
     pairs = [(p, r) for p, r in model_pairs([20, 32, 44, 56, 110]) if p in models and r in models]
     if not pairs:
         return _missing(d, "Fig. 7", "responses.csv (plain and ResNet of one depth)")
-    plain, resnet = pairs[-1]
-    k, n = findings.layers_below(std, plain, resnet)
-    deepest = [m for m in RESNET if m in models][-1]  # with the shallowest and deepest twins: few lines to read
+    resnets = [m for m in RESNET if m in models]
+    deepest = resnets[-1]  # with the shallowest and deepest twins: few lines to read
     shown = list(dict.fromkeys([*pairs[0], *pairs[-1], deepest]))
     figure = d.figure("fig7", slide_figures.responses(responses, shown, FIGURE_SIZE))
     notes = d.notes(list(zip(["fig7_twins", "fig7_depth"], findings.fig7(responses, d.runs))), None, read)
+    mean = std.groupby(level=0).mean()
+    lines += [_twins_line(d, std, pairs, source), d.s["axes.responses"]]
+    if len(resnets) >= 2 and mean[deepest] < mean[resnets[0]]:  # the depth claim holds: it is the title
+        return Slide(d.t("fig7.title.depth", a=f"{mean[resnets[0]]:.2f}", b=f"{mean[deepest]:.2f}",
+                         d1=model_info(resnets[0]).depth, d2=model_info(deepest).depth), lines, figure, notes=notes)
+    plain, resnet = pairs[-1]
+    k, n = findings.layers_below(std, plain, resnet)
     return Slide(d.t(f"fig7.title.{'agrees' if k > n / 2 else 'differs'}", resnet=label(resnet), plain=label(plain),
-                     k=k, n=n), lines + [d.s["axes.responses"]], figure, notes=notes)
+                     k=k, n=n), lines, figure, notes=notes)
+
+
+def _twins_line(d: Deck, std, pairs: list[tuple[str, str]], source: str | None) -> str:
+    """ResNet against plain at the shallowest depth, and why the deepest plain net responds little
+    when its BN scales shrank (a plain net allows that: each BN undoes the scale before it)."""
+    plain, resnet = pairs[0]
+    k, n = findings.layers_below(std, plain, resnet)
+    line = d.t("fig7.line.twins", resnet=label(resnet), plain=label(plain), k=k, n=n)
+    deep_plain, deep_resnet = pairs[-1]
+    gamma = (d.published[d.published.source == source].set_index("model").get("mean_abs_gamma")
+             if source is not None and d.published is not None else None)
+    k_deep, n_deep = findings.layers_below(std, deep_plain, deep_resnet)
+    if gamma is not None and deep_plain in gamma.index and k_deep <= n_deep / 2:
+        line += d.t("fig7.line.gamma", plain=label(deep_plain), g=f"{gamma[deep_plain]:.2f}")
+    return line
 
 
 def constructed(d: Deck) -> Slide | None:

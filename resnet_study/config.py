@@ -127,6 +127,11 @@ class TrainConfig:
         return {f.name: list(v) if isinstance(v := getattr(self, f.name), tuple) else v for f in fields(self)}
 
 
+def epochs(iterations: int, batch_size: int, train_images: int) -> float:
+    """How many passes over ``train_images`` images ``iterations`` steps of ``batch_size`` make."""
+    return iterations * batch_size / train_images
+
+
 def check_device(name: str) -> None:
     """One sentence unless ``name`` is a device the engine runs on: auto, cpu, cuda or cuda:N."""
     if not re.fullmatch(r"auto|cpu|cuda(:\d+)?", name):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..config import epochs
 from ..models import model_info
 from ..training.runfolder import FINISHED
 from .claims import run_status
@@ -36,9 +37,9 @@ def cpu_estimate(sweep: Sweep) -> Estimate | None:
     seconds = sum(sweep.config(m, s).resolved(trainer.train_images).iterations * first.batch_size
                   * model_info(m).depth / layer_rate for m, s in todo)
     resolved = sweep.config(deepest, sweep.seeds[0]).resolved(trainer.train_images)
-    epochs = resolved.iterations * resolved.batch_size / trainer.train_images
+    passes = epochs(resolved.iterations, resolved.batch_size, trainer.train_images)
     subset = (f" (on these {trainer.train_images:,} training images, {resolved.iterations:,} iterations of "
-              f"{resolved.batch_size} are {epochs:,.0f} epochs; the paper's are 182 of 45,000)"
+              f"{resolved.batch_size} are {passes:,.0f} epochs; the paper's are 182 of 45,000)"
               if trainer.train_images < 45_000 else "")
     return Estimate(seconds / 3600, (
         f"this machine has no GPU: at the {rate:,.0f} images/s measured for {deepest} here, the {len(todo)} "

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..config import epochs
 from ..io import write_csv
 from ..models import model_info
 from ..training.runfolder import FINISHED, read_run_file
@@ -62,8 +63,8 @@ def _data_columns(config: dict, summary: dict) -> dict:
     """What a run trained and was tested on: data set, training images, epochs, eval split."""
     data, batch = config.get("dataset") or {}, (config.get("config") or {}).get("batch_size")
     images, iterations = data.get("train_images"), summary.get("iterations")
-    epochs = round(iterations * batch / images, 2) if images and batch and iterations else None
-    return {"dataset": data.get("name"), "train_images": images, "epochs": epochs,
+    passes = round(epochs(iterations, batch, images), 2) if images and batch and iterations else None
+    return {"dataset": data.get("name"), "train_images": images, "epochs": passes,
             "test_error_on": data.get("test_error_on")}
 
 

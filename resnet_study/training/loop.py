@@ -18,7 +18,7 @@ import torch.distributed as dist
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from ..config import TrainConfig
+from ..config import TrainConfig, epochs
 from ..data import make_loaders
 from ..errors import StudyError
 from ..io import check_writable, write_json
@@ -193,7 +193,7 @@ class Trainer:
         s = self.state
         loss_sum, errors = self._all_reduce(self.metrics).tolist()
         self.metrics.zero_()
-        row = {"iteration": iteration, "epoch": round(iteration * self.cfg.batch_size / self.train_images, 4),
+        row = {"iteration": iteration, "epoch": round(epochs(iteration, self.cfg.batch_size, self.train_images), 4),
                "lr": lr, "train_loss": loss_sum / s.interval_images, "train_error": errors / s.interval_images,
                "test_error": None}
         s.interval_images = 0

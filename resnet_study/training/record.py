@@ -8,6 +8,7 @@ import time
 
 import torch
 
+from ..config import epochs
 from ..io import git_commit
 from ..models import model_info
 from .checkpoint import Checkpoint, check_same_numerics, load_checkpoint
@@ -21,7 +22,7 @@ def run_record(trainer) -> dict:
     return {
         "config": trainer.requested.to_dict(),
         "schedule": {"iterations": cfg.iterations, "milestones": list(cfg.milestones),
-                     "epochs": round(cfg.iterations * cfg.batch_size / trainer.train_images, 2)},
+                     "epochs": round(epochs(cfg.iterations, cfg.batch_size, trainer.train_images), 2)},
         "model": {"name": cfg.model, "kind": model_info(cfg.model).kind,
                   "parameters": sum(p.numel() for p in trainer.model.parameters())},
         "dataset": dict(trainer.loaders.description, processes=trainer.world), "notes": trainer.loaders.notes,

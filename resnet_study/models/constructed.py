@@ -8,7 +8,8 @@ section 1). ``deepen`` builds that solution for our CIFAR nets (section 4.2).
 from __future__ import annotations
 
 import torch
-from torch import nn
+import torch.nn.functional as F
+from torch import Tensor, nn
 
 from ..errors import StudyError
 from .cifar import check_cifar_depth
@@ -31,6 +32,33 @@ def cifar_blocks(net: nn.Module) -> int:
         raise StudyError(f"deepen takes a CIFAR net of three equal stages of 16, 32 and 64 filters; got stages of "
                          f"{[len(s) for s in stages]} blocks and {list(widths)} filters")
     return len(stages[0])
+
+
+class RunningStatsBatchNorm2d(nn.BatchNorm2d):
+    """BN that normalises with its running statistics in train mode too and never updates them;
+    gamma and beta still learn. Its state dict is ``nn.BatchNorm2d``'s."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias, False, 0.0, self.eps)
+
+
+def added_blocks(deep: ResNet, depth: int) -> list[BasicBlock]:
+    """The blocks ``deepen(net of depth, ...)`` added to ``deep``: the last m - n of each stage."""
+    n = (depth - 2) // 6
+    return [block for i in range(3) for block in list(getattr(deep, f"layer{i + 1}"))[n:]]
+
+
+def freeze_bn_statistics(blocks: list[BasicBlock]) -> None:
+    """Swap every BN of ``blocks`` for a ``RunningStatsBatchNorm2d`` holding the same tensors, so
+    the added layers of a built plain net stay identities in train mode until SGD moves their weights."""
+    for block in blocks:
+        for name, bn in list(block.named_modules()):
+            if type(bn) is nn.BatchNorm2d:
+                frozen = RunningStatsBatchNorm2d(bn.num_features, eps=bn.eps, momentum=bn.momentum)
+                frozen.load_state_dict(bn.state_dict())
+                parent, _, leaf = name.rpartition(".")
+                setattr(block.get_submodule(parent) if parent else block, leaf,
+                        frozen.to(bn.weight.device, bn.weight.dtype))
 
 
 @torch.no_grad()
@@ -107,12 +135,10 @@ def deepen(net: nn.Module, depth: int) -> ResNet:
     kind = "resnet" if net.residual else "plain"
     if depth <= 6 * n + 2:
         raise StudyError(f"deepen builds a deeper net: depth {depth} is not larger than cifar_{kind}{6 * n + 2}'s")
-    m = (depth - 2) // 6
     deep = create_model(f"cifar_{kind}{depth}", shortcut=net.shortcut, pad=net.pad, num_classes=net.fc.out_features)
     missing, unexpected = deep.load_state_dict(net.state_dict(), strict=False)
     assert not unexpected and all(int(key.split(".")[1]) >= n for key in missing)
-    for i in range(3):
-        for block in list(getattr(deep, f"layer{i + 1}"))[n:m]:
-            make_identity(block)
+    for block in added_blocks(deep, 6 * n + 2):
+        make_identity(block)
     first = next(net.parameters())
     return deep.to(device=first.device, dtype=first.dtype).train(net.training)

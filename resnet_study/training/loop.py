@@ -37,9 +37,16 @@ def build_model(cfg: TrainConfig, num_classes: int | None = None) -> torch.nn.Mo
 
 
 class Trainer:
-    """One run of one network. ``Trainer(cfg, out).run()`` returns the summary dict."""
+    """One run of one network. ``Trainer(cfg, out).run()`` returns the summary dict.
 
-    def __init__(self, cfg: TrainConfig, out: str | Path, *, progress: bool | None = None, log=print) -> None:
+    ``make_model``, if given, builds the net to start from instead of ``cfg.model``'s fresh one
+    (a net of that name, e.g. a built deeper net, ``models.deepen``); a checkpoint in ``out`` is
+    loaded into it afterwards, so on resume the checkpoint wins.
+    """
+
+    def __init__(self, cfg: TrainConfig, out: str | Path, *, progress: bool | None = None, log=print,
+                 make_model=None) -> None:
+        self.make_model = make_model
         self.requested, self.out = cfg.validate(), Path(out)
         self.cfg = cfg  # resolved in setup, once the training set's size is known
         self.rank, self.world, self.local_rank = distributed_env()
@@ -67,7 +74,8 @@ class Trainer:
         self.train_images = loaders.train_images
         self.cfg = cfg = self.cfg.resolved(loaders.train_images)
         torch.manual_seed(cfg.seed)
-        self.model = build_model(cfg, loaders.description.get("classes")).to(self.device)
+        self.model = (self.make_model() if self.make_model else build_model(cfg, loaders.description.get("classes")))
+        self.model = self.model.to(self.device)
         torch.backends.cudnn.benchmark = cuda
         if cfg.channels_last:  # faster convolutions with cuDNN and with oneDNN on CPUs
             self.model = self.model.to(memory_format=torch.channels_last)

@@ -12,12 +12,13 @@ WORKERS  ?=
 QUICK_OUT ?= runs/cifar-quick
 STUDY_OUT ?= runs/cifar-study
 IMAGENET_STUDY_OUT ?= runs/imagenet-study
+CONSTRUCTED_OUT ?= runs/constructed
 IMAGENET_DIR    ?= $(DATA_DIR)
 IMAGENET_PRESET ?= imagenet_subset
 IMAGENET_OUT    ?= runs/imagenet-$(IMAGENET_PRESET)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test test-all cifar-sweep cifar-quick cifar-study imagenet-sweep imagenet-study models notebooks notebooks-refresh figures slides clean
+.PHONY: help setup test test-all cifar-sweep cifar-quick cifar-study imagenet-sweep imagenet-study constructed models notebooks notebooks-refresh figures slides clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -57,6 +58,13 @@ imagenet-study: $(STAMP) ## Fig. 4's four nets on Imagenette at 64 px, images de
 imagenet-sweep: $(STAMP) ## Plain/ResNet 18 and 34 on an ImageFolder subset (DATA_DIR= IMAGENET_PRESET= IMAGENET_OUT=)
 	$(BIN)/resnet-study sweep --config experiments/imagenet_subset.yaml --preset $(IMAGENET_PRESET) \
 		--data-dir $(IMAGENET_DIR) --out $(IMAGENET_OUT) $(if $(WORKERS),--workers $(WORKERS))
+
+constructed: $(STAMP) ## Section 1's constructed solution: published plain/ResNet-20 -> 56, built and trained on (DATA_DIR= CONSTRUCTED_OUT=)
+	for kind in plain resnet; do \
+		$(BIN)/resnet-study construct --model cifar_$${kind}56 --from cifar_$${kind}20 --weights wooyeolbaek \
+			--data-dir $(DATA_DIR) --preset quick --lr 0.001 --milestones "" --iterations 100 --log-every 10 \
+			--eval-every 20 --checkpoint-every 20 --out $(CONSTRUCTED_OUT)/$${kind}20-56 || exit 1; \
+	done
 
 CIFAR_RESULTS    ?= results/cifar_study
 IMAGENET_RESULTS ?= results/imagenette_study

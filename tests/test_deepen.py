@@ -10,7 +10,7 @@ from resnet_study.data import load_cifar10
 from resnet_study.errors import StudyError
 from resnet_study.models import create_model, deepen
 
-from conftest import SHARED_CIFAR, learnable_images, needs_shared_cifar, trained_looking
+from helpers import SHARED_CIFAR, learnable_images, needs_shared_cifar, trained_looking
 
 PUBLISHED = SHARED_CIFAR.parents[1] / "published"
 TOLERANCE = 1e-4

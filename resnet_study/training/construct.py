@@ -99,15 +99,13 @@ class Construction:
                  "error": error_on(model, loader), "seen_in_training": name == "train" or published and name != "test"}
                 for name, loader in self.splits.items()]
 
-    def _table(self, finished: dict[str, torch.nn.Module]) -> pd.DataFrame:
+    def _base_rows(self) -> list[dict]:
         published = not is_path(self.weights)
         rows = (self._rows(self.source, "shallow", self.shallow, published)
                 + self._rows(self.cfg.model, "built", self.built, published))
         if self.from_scratch is not None:
             rows += self._rows(self.cfg.model, "from scratch", self.from_scratch, not is_path(self.scratch))
-        for arm, model in finished.items():
-            rows += self._rows(self.cfg.model, f"built, trained on ({arm})", model, published, ARMS[arm])
-        return pd.DataFrame(rows, columns=COLUMNS)
+        return rows
 
     def _start(self, arm: str) -> torch.nn.Module:
         model = copy.deepcopy(self.built).train()
@@ -144,18 +142,17 @@ class Construction:
         self._load()
         self.out.mkdir(parents=True, exist_ok=True)
         write_json(self.out / "construct.json", self.provenance())
-        finished = {}
-        table = self._table(finished)
-        self._write(table)
+        rows = self._base_rows()  # each net is evaluated once; a rerun evaluates them again
+        self._write(pd.DataFrame(rows, columns=COLUMNS))
         for arm in self.arms:
             summary = Trainer(self.cfg, self.out / arm, log=self.log,
                               make_model=lambda arm=arm: self._start(arm)).run()
             if summary["status"] != "done":
                 raise StudyError(f"{self.out / arm}: training stopped ({summary['status']}); see its curves.csv")
-            finished[arm] = self._trained(arm)
-            table = self._table(finished)
-            self._write(table)
-        return table
+            rows += self._rows(self.cfg.model, f"built, trained on ({arm})", self._trained(arm),
+                               not is_path(self.weights), ARMS[arm])
+            self._write(pd.DataFrame(rows, columns=COLUMNS))
+        return pd.DataFrame(rows, columns=COLUMNS)
 
 
 def cpu_model() -> str:

@@ -80,7 +80,7 @@ notebooks: $(STAMP) ## Open the notebooks in JupyterLab (JUPYTER_ARGS="--no-brow
 
 figures: $(STAMP) ## Run the notebooks headlessly: build/notebooks/*.ipynb, $(FIGURES)/*.png|pdf (CIFAR_RESULTS= IMAGENET_RESULTS= PUBLISHED=)
 	$(BIN)/python -m resnet_study.reports.notebooks --cifar $(CIFAR_RESULTS) --imagenet $(IMAGENET_RESULTS) \
-		--figures $(FIGURES) --out build/notebooks $(if $(PUBLISHED),--published $(PUBLISHED))
+		--constructed $(CONSTRUCTED) --figures $(FIGURES) --out build/notebooks $(if $(PUBLISHED),--published $(PUBLISHED))
 
 notebooks-refresh: $(STAMP) ## Re-execute notebooks/*.ipynb in place on results/ (committed with outputs; same tables, same files)
 	$(BIN)/python -m resnet_study.reports.notebooks --refresh

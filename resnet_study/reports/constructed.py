@@ -18,7 +18,7 @@ import seaborn as sns
 
 from .findings import Finding, label
 from .plots import color
-from .tables import MissingResults
+from .tables import CONSTRUCTED_RUN, MissingResults, load_constructed, require_folder
 
 ROLES = ["shallow", "built", "from scratch", "built, trained on (trained_on)", "built, trained on (frozen_bn)"]
 SHORT = {"shallow": "shallow", "built": "built", "from scratch": "from\nscratch",
@@ -28,16 +28,15 @@ SEEN = "errors on training images of the published nets (the shared subset), not
 
 
 def load_constructions(results_dir) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(table, curves) of every construction folder under ``results_dir``, with a ``construction``
-    column (the folder's name); ``MissingResults`` when there is none."""
-    folders = sorted(p.parent for p in Path(results_dir).glob("*/construct.csv"))
-    if not folders:
-        raise MissingResults(f"{Path(results_dir) / '*' / 'construct.csv'} does not exist; run `make constructed "
-                             f"DATA_DIR=<cifar folder>` and pass its CONSTRUCTED_OUT folder as results_dir")
-    tables = [pd.read_csv(f / "construct.csv").assign(construction=f.name) for f in folders]
-    curves = [pd.read_csv(f / "curves.csv").assign(construction=f.name) for f in folders
-              if (f / "curves.csv").exists()]
-    return pd.concat(tables, ignore_index=True), pd.concat(curves, ignore_index=True) if curves else pd.DataFrame()
+    """(table, curves) of every construction folder under ``results_dir``, each with a
+    ``construction`` column (the folder's name); ``MissingResults`` when there is none."""
+    table = load_constructed(require_folder(results_dir, sweep=CONSTRUCTED_RUN))
+    if table is None:
+        raise MissingResults(f"{Path(results_dir) / '*' / 'construct.csv'} does not exist; run `{CONSTRUCTED_RUN}` "
+                             f"and pass its CONSTRUCTED_OUT folder as results_dir")
+    curves = [pd.read_csv(path).assign(construction=path.parent.name)
+              for path in sorted(Path(results_dir).glob("*/curves.csv"))]
+    return table, pd.concat(curves, ignore_index=True) if curves else pd.DataFrame()
 
 
 def _eval_split(table: pd.DataFrame) -> str:

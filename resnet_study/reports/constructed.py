@@ -22,7 +22,8 @@ from .tables import CONSTRUCTED_RUN, MissingResults, load_constructed, require_f
 
 ROLES = ["shallow", "built", "from scratch", "built, trained on (trained_on)", "built, trained on (frozen_bn)"]
 SHORT = {"shallow": "shallow", "built": "built", "from scratch": "from\nscratch",
-         "built, trained on (trained_on)": "built +\ntrained (a)", "built, trained on (frozen_bn)": "built +\ntrained (b)"}
+         "built, trained on (trained_on)": "built +\ntrained (a)",
+         "built, trained on (frozen_bn)": "built +\ntrained (b)"}
 ARM_NAMES = {"trained_on": "a: trained on", "frozen_bn": "b: added BN frozen"}
 SEEN = "errors on training images of the published nets (the shared subset), not test errors"
 

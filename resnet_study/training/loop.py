@@ -37,17 +37,11 @@ def build_model(cfg: TrainConfig, num_classes: int | None = None) -> torch.nn.Mo
 
 
 class Trainer:
-    """One run of one network. ``Trainer(cfg, out).run()`` returns the summary dict.
+    """One run of one network. ``Trainer(cfg, out).run()`` returns the summary dict; ``make_model()``
+    builds the net to start from instead of a fresh ``cfg.model`` (a checkpoint in ``out`` still wins)."""
 
-    ``make_model``, if given, builds the net to start from instead of ``cfg.model``'s fresh one
-    (a net of that name, e.g. a built deeper net, ``models.deepen``); a checkpoint in ``out`` is
-    loaded into it afterwards, so on resume the checkpoint wins.
-    """
-
-    def __init__(self, cfg: TrainConfig, out: str | Path, *, progress: bool | None = None, log=print,
-                 make_model=None) -> None:
-        self.make_model = make_model
-        self.requested, self.out = cfg.validate(), Path(out)
+    def __init__(self, cfg: TrainConfig, out: str | Path, *, progress: bool | None = None, log=print, make_model=None):
+        self.requested, self.out, self.make_model = cfg.validate(), Path(out), make_model
         self.cfg = cfg  # resolved in setup, once the training set's size is known
         self.rank, self.world, self.local_rank = distributed_env()
         self.main = self.rank == 0  # only rank 0 writes files and talks
@@ -74,7 +68,7 @@ class Trainer:
         self.train_images = loaders.train_images
         self.cfg = cfg = self.cfg.resolved(loaders.train_images)
         torch.manual_seed(cfg.seed)
-        self.model = (self.make_model() if self.make_model else build_model(cfg, loaders.description.get("classes")))
+        self.model = (self.make_model or (lambda: build_model(cfg, loaders.description.get("classes"))))()
         self.model = self.model.to(self.device)
         torch.backends.cudnn.benchmark = cuda
         if cfg.channels_last:  # faster convolutions with cuDNN and with oneDNN on CPUs

@@ -95,6 +95,18 @@ def test_bad_input_is_one_sentence(cifar_dir_no_test, trained, tmp_path, capsys,
     assert sentence in err and err.count("\n") == 1 and "Traceback" not in err
 
 
+@pytest.mark.parametrize("weights,sentence", [
+    ("akamaster", "akamaster's cifar_resnet20 takes imagenet input normalisation but construct evaluates and trains "
+                  "with pixel"),
+    ("nobody", "nobody"),
+])
+def test_published_weights_it_cannot_use_are_one_sentence(cifar_dir_no_test, tmp_path, capsys, weights, sentence):
+    assert main(["construct", "--model", "cifar_resnet56", "--from", "cifar_resnet20", "--weights", weights,
+                 "--data-dir", str(cifar_dir_no_test), "--out", str(tmp_path / "out"), *RECIPE]) == 2
+    err = capsys.readouterr().err
+    assert sentence in err and err.count("\n") == 1
+
+
 def test_another_construction_in_the_same_folder_is_one_sentence(cifar_dir_no_test, trained, tmp_path, capsys):
     out = tmp_path / "out"
     assert main(construct_args(cifar_dir_no_test, trained, out, "cifar_plain14", "cifar_plain8", "--arms", "trained_on")) == 0

@@ -33,6 +33,7 @@ from ..errors import StudyError
 from ..io import check_writable, git_commit, read_json, write_csv, write_json
 from ..models import create_model, deepen, model_info
 from ..models.cifar import check_deepening
+from ..models.published import published_weights
 from ..models.constructed import added_blocks, freeze_bn_statistics
 from .device import resolve_device
 from .loop import Trainer
@@ -63,6 +64,10 @@ class Construction:
             raise StudyError(f"arms are {', '.join(ARMS)}; got {', '.join(arms) or 'none'}")
         self.cfg, self.source, self.weights, self.out, self.log = cfg.validate(), source, weights, Path(out), log
         self.scratch = scratch if scratch is not None or is_path(weights) else weights
+        for tag, net in ((weights, source), (self.scratch, cfg.model)):
+            if tag is not None and not is_path(tag) and published_weights(tag, net).normalize != cfg.normalize:
+                raise StudyError(f"{tag}'s {net} takes {published_weights(tag, net).normalize} input normalisation but "
+                                 f"construct evaluates and trains with {cfg.normalize} (--normalize pixel or channel)")
         self.arms = arms
         check_writable(self.out)
         self.request = {"model": cfg.model, "from": source, "weights": weights, "scratch": self.scratch,

@@ -118,6 +118,16 @@ def test_published_resnet20_deepened_to_56(real):
     assert_same_logits(shallow, deep, real)
 
 
+@pytest.mark.parametrize("kind", ["plain", "resnet"])
+def test_published_wooyeolbaek_20_deepened_to_56(kind, real):
+    from resnet_study.models import is_cached, published_weights
+
+    if not is_cached(published_weights("wooyeolbaek", f"cifar_{kind}20")):
+        pytest.skip("wooyeolBaek's file is not in torch.hub's cache (TORCH_HOME)")
+    shallow = create_model(f"cifar_{kind}20", weights="wooyeolbaek").eval()
+    assert_same_logits(shallow, deepen(shallow, 56), real)
+
+
 @pytest.mark.parametrize("make,depth,sentence", [
     (lambda: create_model("cifar_plain20"), 20, "not larger"),
     (lambda: create_model("cifar_plain20"), 14, "not larger"),

@@ -12,12 +12,13 @@ WORKERS  ?=
 QUICK_OUT ?= runs/cifar-quick
 STUDY_OUT ?= runs/cifar-study
 IMAGENET_STUDY_OUT ?= runs/imagenet-study
+CONSTRUCTED_OUT ?= runs/constructed
 IMAGENET_DIR    ?= $(DATA_DIR)
 IMAGENET_PRESET ?= imagenet_subset
 IMAGENET_OUT    ?= runs/imagenet-$(IMAGENET_PRESET)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test test-all cifar-sweep cifar-quick cifar-study imagenet-sweep imagenet-study models notebooks notebooks-refresh figures slides clean
+.PHONY: help setup test test-all cifar-sweep cifar-quick cifar-study imagenet-sweep imagenet-study constructed models notebooks notebooks-refresh figures slides clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -58,6 +59,13 @@ imagenet-sweep: $(STAMP) ## Plain/ResNet 18 and 34 on an ImageFolder subset (DAT
 	$(BIN)/resnet-study sweep --config experiments/imagenet_subset.yaml --preset $(IMAGENET_PRESET) \
 		--data-dir $(IMAGENET_DIR) --out $(IMAGENET_OUT) $(if $(WORKERS),--workers $(WORKERS))
 
+constructed: $(STAMP) ## Section 1's constructed solution: published plain/ResNet-20 -> 56, built and trained on (DATA_DIR= CONSTRUCTED_OUT=)
+	for kind in plain resnet; do \
+		$(BIN)/resnet-study construct --model cifar_$${kind}56 --from cifar_$${kind}20 --weights wooyeolbaek \
+			--data-dir $(DATA_DIR) --preset quick --lr 0.001 --milestones "" --iterations 100 --log-every 10 \
+			--eval-every 20 --checkpoint-every 20 --out $(CONSTRUCTED_OUT)/$${kind}20-56 || exit 1; \
+	done
+
 CIFAR_RESULTS    ?= results/cifar_study
 IMAGENET_RESULTS ?= results/imagenette_study
 FIGURES          ?= build/figures
@@ -72,7 +80,7 @@ notebooks: $(STAMP) ## Open the notebooks in JupyterLab (JUPYTER_ARGS="--no-brow
 
 figures: $(STAMP) ## Run the notebooks headlessly: build/notebooks/*.ipynb, $(FIGURES)/*.png|pdf (CIFAR_RESULTS= IMAGENET_RESULTS= PUBLISHED=)
 	$(BIN)/python -m resnet_study.reports.notebooks --cifar $(CIFAR_RESULTS) --imagenet $(IMAGENET_RESULTS) \
-		--figures $(FIGURES) --out build/notebooks $(if $(PUBLISHED),--published $(PUBLISHED))
+		--constructed $(CONSTRUCTED) --figures $(FIGURES) --out build/notebooks $(if $(PUBLISHED),--published $(PUBLISHED))
 
 notebooks-refresh: $(STAMP) ## Re-execute notebooks/*.ipynb in place on results/ (committed with outputs; same tables, same files)
 	$(BIN)/python -m resnet_study.reports.notebooks --refresh

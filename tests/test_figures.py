@@ -23,7 +23,7 @@ from helpers import save_akamaster, trained_looking
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 CIFAR, IMAGENET = ROOT / "results" / "cifar_study", ROOT / "results" / "imagenette_study"
-RESULTS = {"fig4_imagenet_18_34": IMAGENET}
+RESULTS = {"fig4_imagenet_18_34": IMAGENET, "constructed_solution": ROOT / "results" / "constructed"}
 
 
 def execute(notebook: Path, results_dir: Path, figures_dir: Path, tmp_path: Path, **parameters) -> str:

@@ -133,8 +133,9 @@ def test_published_and_constructed_tables_add_their_slides(tmp_path):
     pd.DataFrame([dict(source="someone/nets", net=net, layer=layer, std=(2.0 if "plain" in net else 1.0))
                   for _, net, *_ in rows for layer in range(1, 4)]).to_csv(published / "responses.csv", index=False)
     constructed = tmp_path / "constructed"
-    constructed.mkdir()
-    pd.DataFrame({"depth": [20, 56], "train_error": [0.1, 0.1]}).to_csv(constructed / "constructed.csv", index=False)
+    (constructed / "plain20-56").mkdir(parents=True)  # one folder per `resnet-study construct --out`
+    pd.DataFrame({"depth": [20, 56], "train_error": [0.1, 0.1]}).to_csv(constructed / "plain20-56" / "construct.csv",
+                                                                        index=False)
     pages, pptx, _ = slides.build(sources(tmp_path, published, constructed), tmp_path / "out", "en")
     titles = [p.title for p in pages]
     assert "Fully trained, deeper ResNets are better: 9% → 7% test error from 20 to 56 layers" in titles

@@ -16,6 +16,7 @@ _LAZY = {
     "BasicBlock": "resnet", "Bottleneck": "resnet", "ResNet": "resnet", "ZeroPadShortcut": "resnet",
     "Checkpoint": "weights", "read_checkpoint": "weights", "load_weights": "weights",
     "LAYOUTS": "layouts", "cache_path": "hub", "fetch": "hub", "is_cached": "hub", "sha256": "hub",
+    "deepen": "constructed",
 }
 
 

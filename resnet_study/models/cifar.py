@@ -18,6 +18,22 @@ def check_cifar_depth(depth: int) -> None:
         raise StudyError(f"CIFAR depth must be 6n+2 with n >= 1 (8, 14, 20, 32, 44, 56, 110, ...); got {depth}")
 
 
+def check_deepening(model: str, source: str) -> None:
+    """One sentence unless ``source`` -> ``model`` deepens a CIFAR net within its family (section 1)."""
+    from ._registry import model_info
+
+    deep, shallow = model_info(model), model_info(source)
+    for info in (deep, shallow):
+        if info.family != "cifar":
+            raise StudyError(f"only CIFAR nets (cifar_plain<D>, cifar_resnet<D>) are deepened; {info.name} is an "
+                             f"ImageNet net")
+    if deep.residual != shallow.residual:
+        raise StudyError(f"a net is deepened within its family: {source} is a {shallow.kind} net but {model} is a "
+                         f"{deep.kind} net")
+    if deep.depth <= shallow.depth:
+        raise StudyError(f"deepening builds a deeper net: {model} is not deeper than {source}")
+
+
 def _cifar_net(depth: int, residual: bool, shortcut: str = "A", pad: str = "after",
                num_classes: int = 10) -> ResNet:
     from .resnet import BasicBlock, ResNet  # torch loads when a net is built, not when a name is read

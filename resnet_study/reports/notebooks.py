@@ -30,14 +30,19 @@ NOTEBOOKS = {
     "table6": ("cifar", ["runs.csv"]),
     "gradient_flow": ("cifar", ["runs.csv", "gradients.csv"]),
     "fig4_imagenet_18_34": ("imagenet", ["runs.csv", "curves.csv"]),
+    "constructed_solution": ("constructed", []),  # one folder per construction, each with construct.csv
 }
-SWEEPS = {"cifar": tables.CIFAR_SWEEP, "imagenet": tables.IMAGENET_SWEEP}
+SWEEPS = {"cifar": tables.CIFAR_SWEEP, "imagenet": tables.IMAGENET_SWEEP, "constructed": tables.CONSTRUCTED_RUN}
+COMMITTED = {"cifar": "cifar_study", "imagenet": "imagenette_study", "constructed": "constructed"}  # under results/
 
 
 def check(stem: str, results_dir: Path) -> None:
     """``MissingResults`` with the sentence the notebook would print when its tables are missing."""
     kind, names = NOTEBOOKS[stem]
     tables.require_folder(results_dir, sweep=SWEEPS[kind])
+    if kind == "constructed" and tables.load_constructed(results_dir) is None:
+        raise tables.MissingResults(f"{results_dir} holds no */construct.csv; run `{SWEEPS[kind]}` and pass its "
+                                    f"CONSTRUCTED_OUT folder as results_dir")
     for name in names:
         if not (results_dir / name).exists():
             tables.load_table(results_dir, name, sweep=SWEEPS[kind])
@@ -73,18 +78,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cifar", default="results/cifar_study")
     parser.add_argument("--imagenet", default="results/imagenette_study")
+    parser.add_argument("--constructed", default="results/constructed")
     parser.add_argument("--published", default="", help="published nets' evaluations for Fig. 7 and Table 6")
     parser.add_argument("--figures", default="build/figures")
     parser.add_argument("--out", default="build/notebooks")
     parser.add_argument("--refresh", action="store_true", help="execute notebooks/ in place on results/")
     args = parser.parse_args(argv)
-    folders = {"cifar": Path(args.cifar).resolve(), "imagenet": Path(args.imagenet).resolve()}
+    folders = {"cifar": Path(args.cifar).resolve(), "imagenet": Path(args.imagenet).resolve(),
+               "constructed": Path(args.constructed).resolve()}
     try:
         if args.published and not Path(args.published).is_dir():
             raise tables.MissingResults(f"{args.published} does not exist; run {tables.PUBLISHED_RUN}")
         for stem, (kind, _) in NOTEBOOKS.items():
-            check(stem, ROOT / "results" / ("cifar_study" if kind == "cifar" else "imagenette_study")
-                  if args.refresh else folders[kind])
+            check(stem, ROOT / "results" / COMMITTED[kind] if args.refresh else folders[kind])
         for stem, (kind, _) in NOTEBOOKS.items():
             source = ROOT / "notebooks" / f"{stem}.ipynb"
             print(f"{'refresh' if args.refresh else 'run'} {stem}", flush=True)

@@ -18,6 +18,7 @@ from ..errors import StudyError
 CIFAR_SWEEP = "make cifar-study DATA_DIR=<cifar folder>"
 IMAGENET_SWEEP = "make imagenet-study DATA_DIR=<imagefolder>"
 PUBLISHED_RUN = "resnet-study evaluate (README, 'Published checkpoints')"
+CONSTRUCTED_RUN = "make constructed DATA_DIR=<cifar folder>"
 
 
 class MissingResults(StudyError, LookupError):
@@ -104,6 +105,10 @@ def load_published(published_dir) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def load_constructed(constructed_dir) -> pd.DataFrame | None:
-    """The constructed solution's table (the first ``*.csv`` of ``constructed_dir``), or None."""
-    tables = sorted(Path(constructed_dir).glob("*.csv")) if constructed_dir else []
-    return pd.read_csv(tables[0]) if tables else None
+    """Every construction's table (``constructed_dir/*/construct.csv``, one folder per
+    ``resnet-study construct --out``) with a ``construction`` column (the folder's name), or None."""
+    folders = sorted(p.parent for p in Path(constructed_dir).glob("*/construct.csv")) if constructed_dir else []
+    if not folders:
+        return None
+    return pd.concat([pd.read_csv(f / "construct.csv").assign(construction=f.name) for f in folders],
+                     ignore_index=True)

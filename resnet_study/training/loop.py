@@ -37,10 +37,11 @@ def build_model(cfg: TrainConfig, num_classes: int | None = None) -> torch.nn.Mo
 
 
 class Trainer:
-    """One run of one network. ``Trainer(cfg, out).run()`` returns the summary dict."""
+    """One run of one network. ``Trainer(cfg, out).run()`` returns the summary dict; ``make_model()``
+    builds the net to start from instead of a fresh ``cfg.model`` (a checkpoint in ``out`` still wins)."""
 
-    def __init__(self, cfg: TrainConfig, out: str | Path, *, progress: bool | None = None, log=print) -> None:
-        self.requested, self.out = cfg.validate(), Path(out)
+    def __init__(self, cfg: TrainConfig, out: str | Path, *, progress: bool | None = None, log=print, make_model=None):
+        self.requested, self.out, self.make_model = cfg.validate(), Path(out), make_model
         self.cfg = cfg  # resolved in setup, once the training set's size is known
         self.rank, self.world, self.local_rank = distributed_env()
         self.main = self.rank == 0  # only rank 0 writes files and talks
@@ -67,7 +68,8 @@ class Trainer:
         self.train_images = loaders.train_images
         self.cfg = cfg = self.cfg.resolved(loaders.train_images)
         torch.manual_seed(cfg.seed)
-        self.model = build_model(cfg, loaders.description.get("classes")).to(self.device)
+        self.model = (self.make_model or (lambda: build_model(cfg, loaders.description.get("classes"))))()
+        self.model = self.model.to(self.device)
         torch.backends.cudnn.benchmark = cuda
         if cfg.channels_last:  # faster convolutions with cuDNN and with oneDNN on CPUs
             self.model = self.model.to(memory_format=torch.channels_last)

@@ -15,7 +15,7 @@ from resnet_study.cli import main
 from resnet_study.config import make_config
 from resnet_study.training.loop import train
 
-from test_kill import ENV, finish, rows, start, wait_for
+from test_kill import finish, rows, start, wait_for
 from test_resume import assert_same_folder
 
 RECIPE = ["--device", "cpu", "--no-download", "--set", "iterations=12", "batch_size=16", "milestones=6,9",

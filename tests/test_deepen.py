@@ -1,6 +1,5 @@
 """deepen: the deeper net of section 1's construction computes what the shallow net does."""
 
-from pathlib import Path
 
 import numpy as np
 import pytest

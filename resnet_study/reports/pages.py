@@ -8,6 +8,7 @@ from pathlib import Path
 from ..models import model_info
 from ..paper import FIG4_PLAIN, FIG4_RESNET, FIG6_PLAIN as PLAIN, FIG6_RESNET as RESNET, TABLE6
 from . import findings, layout, slide_figures
+from . import published as published_findings
 from .deck import FIGURE_SIZE, Deck, Slide, label, model_pairs, pct
 from .plots import millions
 
@@ -144,7 +145,14 @@ def fig7(d: Deck) -> Slide | None:
     deepest = resnets[-1]  # with the shallowest and deepest twins: few lines to read
     shown = list(dict.fromkeys([*pairs[0], *pairs[-1], deepest]))
     figure = d.figure("fig7", slide_figures.responses(responses, shown, FIGURE_SIZE))
-    notes = d.notes(list(zip(["fig7_twins", "fig7_depth"], findings.fig7(responses, d.runs))), None, read)
+    # The appendix's "ours" column holds our runs only; the published nets' findings go to the notes.
+    ours = findings.fig7(d.responses, d.runs) if d.responses is not None else []
+    if ours and source is not None:
+        read += ", " + d.record("Fig. 7 (ours)", d.sources.cifar, ["responses.csv"], d.runs)
+    notes = d.notes(list(zip(["fig7_twins", "fig7_depth"], ours)), None, read)
+    if source is not None and "tag" in d.published and d.published.tag.notna().all():  # evaluate --published
+        notes += [f"{f.ours} ({d.s['verdict'][f.agrees]})"
+                  for f in published_findings.fig7(d.published, d.published_responses)]
     mean = std.groupby(level=0).mean()
     lines += [_twins_line(d, std, pairs, source), d.s["axes.responses"]]
     if len(resnets) >= 2 and mean[deepest] < mean[resnets[0]]:  # the depth claim holds: it is the title
@@ -172,12 +180,22 @@ def _twins_line(d: Deck, std, pairs: list[tuple[str, str]], source: str | None) 
 
 
 def constructed(d: Deck) -> Slide | None:
+    """Section 1's argument run: the plain construction's errors, built by hand against SGD's."""
     if d.constructed is None:
         return _missing(d, d.s["constructed.title"], d.sources.constructed)
-    table = d.constructed.head(8).astype(str)
-    read = d.record(d.s["constructed.title"], d.sources.constructed, ["*.csv"], None)
-    return Slide(d.t("constructed.title"), d.s["constructed.lines"],
-                 table=[list(table.columns)] + table.values.tolist(), notes=d.notes([], None, read))
+    table = d.constructed
+    plain = [c for c in dict.fromkeys(table.construction) if not model_info(table[table.construction == c].net.iloc[0]).residual]
+    construction = (plain or list(dict.fromkeys(table.construction)))[0]
+    rows = table[(table.construction == construction) & (table.split == "holdout")].set_index("role")
+    built, scratch = rows.error.get("built"), rows.error.get("from scratch")
+    read = d.record(d.s["constructed.title"], d.sources.constructed, [f"{construction}/construct.csv"], None)
+    figure = d.figure("constructed", slide_figures.constructed(table, construction, FIGURE_SIZE))
+    deep, shallow = label(rows.net["built"]), label(rows.net["shallow"])
+    title = (d.t("constructed.title.agrees" if built <= scratch else "constructed.title.differs", deep=deep,
+                 shallow=shallow, built=pct(built), scratch=pct(scratch)) if scratch is not None
+             else d.s["constructed.title"])
+    return Slide(title, d.s["constructed.lines"] + [d.s["constructed.arms"], d.s["constructed.seen"]], figure,
+                 notes=d.notes([], None, read))
 
 
 def takeaways(d: Deck) -> Slide:

@@ -110,3 +110,26 @@ def save_png(fig: plt.Figure, path: Path) -> Path:
     fig.savefig(path, dpi=200, metadata={"Software": None})
     plt.close(fig)
     return path
+
+
+def constructed(table: pd.DataFrame, construction: str, size: tuple[float, float]) -> plt.Figure:
+    """Holdout error (%) of one construction's nets as bars: the shallow net, the deeper net built
+    from it, the deeper net from scratch, and the built net trained on in arms a and b."""
+    rows = table[(table.construction == construction) & (table.split == "holdout")]
+    roles = [r for r in ["shallow", "built", "from scratch", "built, trained on (trained_on)",
+                         "built, trained on (frozen_bn)"] if r in set(rows.role)]
+    names = {"shallow": label(rows[rows.role == "shallow"].net.iloc[0]), "built": f"{label(rows.net.iloc[-1])}\nbuilt",
+             "from scratch": f"{label(rows.net.iloc[-1])}\nSGD", "built, trained on (trained_on)": "built\n+ SGD (a)",
+             "built, trained on (frozen_bn)": "built\n+ SGD (b)"}
+    errors = [100 * rows[rows.role == r].error.iloc[0] for r in roles]
+    colours = [color(rows[rows.role == r].net.iloc[0]) for r in roles]
+    with slide_style():
+        fig, ax = plt.subplots(figsize=size)
+        bars = ax.bar([names[r] for r in roles], errors, color=colours, edgecolor="0.2", linewidth=1.5)
+        for bar, value in zip(bars, errors):
+            ax.annotate(f"{value:.1f}%", (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center",
+                        va="bottom", xytext=(0, 4), textcoords="offset points")
+        ax.set_ylabel("%")
+        ax.set_ylim(0, max(errors) * 1.2)
+        fig.tight_layout()
+    return fig

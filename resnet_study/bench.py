@@ -25,6 +25,8 @@ from .training.loop import Trainer, build_model
 def _synchronize(device: torch.device) -> None:
     if device.type == "cuda":
         torch.cuda.synchronize(device)
+    elif device.type == "mps":
+        torch.mps.synchronize()
 
 
 def time_engine(trainer: Trainer, steps: int, warmup: int) -> float:

@@ -31,6 +31,7 @@ from pathlib import Path
 
 BUDGET_S = 480  # the whole check, on one GPU
 CLI = [sys.executable, "-m", "resnet_study.cli"]
+GPU_TEST_FILES = ["tests/test_engine.py", "tests/test_precision.py"]  # the files with gpu-marked tests
 GRID_DEPTHS = [20, 32, 44, 56, 20, 32, 44, 56, 110]  # Fig. 6's nine nets (experiments/cifar_sweep.yaml)
 
 
@@ -101,7 +102,8 @@ class Check:
         data = ["--data-dir", str(self.data)]
         try:
             import pytest  # noqa: F401
-            self.step("tests", [sys.executable, "-m", "pytest", "-q", "-m", "gpu", "-p", "no:cacheprovider", "tests"], 100)
+            self.step("tests", [sys.executable, "-m", "pytest", "-q", "-m", "gpu", "-p", "no:cacheprovider",
+                                *GPU_TEST_FILES], 100)
         except ImportError:
             self.report["steps"].append({"step": "tests", "ok": True, "outcome": "skipped: pytest is not installed"})
         for model in ("cifar_resnet20", "cifar_resnet56", "cifar_resnet110"):

@@ -8,9 +8,10 @@ import pytest
 import torch
 
 ROOT = Path(__file__).resolve().parents[1]
-pytestmark = pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a CUDA GPU")
+no_cuda = pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a CUDA GPU")
 
 
+@no_cuda
 def test_gpu_check_without_cuda_is_one_sentence_and_fails(tmp_path):
     done = subprocess.run([sys.executable, "scripts/gpu_check.py", "--out", str(tmp_path / "bench")],
                           capture_output=True, text=True, cwd=ROOT)
@@ -21,8 +22,20 @@ def test_gpu_check_without_cuda_is_one_sentence_and_fails(tmp_path):
     assert not (tmp_path / "bench").exists()
 
 
+@no_cuda
 def test_make_gpu_check_fails_on_this_machine(tmp_path):
     done = subprocess.run(["make", "-s", "gpu-check", f"PYTHON={sys.executable}", f"GPU_OUT={tmp_path}"],
                           capture_output=True, text=True, cwd=ROOT)
     assert done.returncode != 0
     assert done.stderr.count("this machine has no CUDA GPU") == 1
+
+
+def test_gpu_check_runs_every_file_with_gpu_tests():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("gpu_check", ROOT / "scripts" / "gpu_check.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    marked = sorted(f"tests/{p.name}" for p in (ROOT / "tests").glob("test_*.py")
+                    if "@pytest.mark.gpu\n" in p.read_text())
+    assert sorted(script.GPU_TEST_FILES) == marked

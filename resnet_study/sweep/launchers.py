@@ -95,13 +95,13 @@ def run_submitit(sweep: Sweep, cluster: Cluster, log=print) -> None:
     if not todo:
         return
     executor = submitit.AutoExecutor(folder=Path(sweep.out) / "submitit" / "%j", cluster=cluster.executor)
-    prefix = "slurm" if cluster.executor == "slurm" else "local"
     params = dict(name=f"resnet-study-{sweep.name}", timeout_min=cluster.timeout_min,
-                  **{f"{prefix}_signal_delay_s": cluster.signal_delay_s},
                   gpus_per_node=cluster.gpus_per_job, cpus_per_task=cluster.cpus_per_job,
                   slurm_array_parallelism=cluster.array_parallelism)
     if cluster.partition:
         params["slurm_partition"] = cluster.partition
+    if cluster.executor == "slurm":  # submitit's local executor takes its signal delay only when built directly
+        params["slurm_signal_delay_s"] = cluster.signal_delay_s
     executor.update_parameters(**params)
     jobs = executor.map_array(ArrayTask(), [sweep] * len(todo), [m for m, _ in todo], [s for _, s in todo])
     log(f"[{sweep.name}] submitted {len(jobs)} runs as job array {jobs[0].job_id.split('_')[0]} ({executor.cluster})")

@@ -16,9 +16,13 @@ CONSTRUCTED_OUT ?= runs/constructed
 IMAGENET_DIR    ?= $(DATA_DIR)
 IMAGENET_PRESET ?= imagenet_subset
 IMAGENET_OUT    ?= runs/imagenet-$(IMAGENET_PRESET)
+# make gpu-check: the machine's own python3 and torch, this checkout on PYTHONPATH, data in an ignored folder
+GPU_DATA ?= .gpu/data
+GPU_OUT  ?= results/bench
+SHARED_CIFAR ?= ../shared/data/cifar10-subset
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test test-all cifar-sweep cifar-quick cifar-study imagenet-sweep imagenet-study constructed models notebooks notebooks-refresh figures slides clean
+.PHONY: help setup test test-all gpu-data gpu-check cifar-sweep cifar-quick cifar-study imagenet-sweep imagenet-study constructed models notebooks notebooks-refresh figures slides clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -91,3 +95,11 @@ slides: $(STAMP) ## The deck: build/slides.pptx and build/slides.pdf (SLIDES_LAN
 
 clean: ## Remove the environment and caches (keeps data/ and runs/)
 	rm -rf $(VENV) .pytest_cache *.egg-info
+
+gpu-data: ## Copy the shared CIFAR-10 subset (16 MB) into GPU_DATA for make gpu-check (SHARED_CIFAR=)
+	mkdir -p $(GPU_DATA)
+	cp -r $(SHARED_CIFAR)/cifar-10-batches-py $(GPU_DATA)/
+	chmod -R u+w $(GPU_DATA)
+
+gpu-check: ## Every GPU check in at most 8 minutes: gpu tests, bench, sweeps, torchrun, compile, precisions (GPU_DATA= GPU_OUT=)
+	PYTHONPATH=$(CURDIR) $(PYTHON) scripts/gpu_check.py --data $(GPU_DATA) --out $(GPU_OUT)

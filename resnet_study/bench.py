@@ -18,13 +18,15 @@ import torch.nn.functional as F
 
 from .errors import StudyError
 from .io import git_commit
-from .training.device import device_name
+from .training.device import device_name, resolve_device
 from .training.loop import Trainer, build_model
 
 
 def _synchronize(device: torch.device) -> None:
     if device.type == "cuda":
         torch.cuda.synchronize(device)
+    elif device.type == "mps":
+        torch.mps.synchronize()
 
 
 def time_engine(trainer: Trainer, steps: int, warmup: int) -> float:
@@ -110,15 +112,39 @@ def measure_engine(cfg, steps: int, warmup: int) -> tuple[float, Trainer]:
         return time_engine(trainer, steps, warmup), trainer
 
 
-def benchmark(cfg, *, steps: int = 50, warmup: int = 10, conventional: bool = True) -> dict:
+def profile_engine(trainer: Trainer, steps: int = 20, warmup: int = 10) -> dict:
+    """Where a training step's time goes on a GPU: the kernels' busy time against the wall time of
+    ``steps`` steps; the rest is launch gaps (host-side work the GPU waits for), in milliseconds."""
+    from torch.profiler import ProfilerActivity, profile
+
+    for i in range(warmup):
+        trainer.train_step(i)
+    _synchronize(trainer.device)
+    with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
+        start = time.perf_counter()
+        for i in range(warmup, warmup + steps):
+            trainer.train_step(i)
+        _synchronize(trainer.device)
+        wall = time.perf_counter() - start
+    kernels = sum(e.self_device_time_total for e in prof.key_averages()) / 1e3  # microseconds -> ms
+    return {"steps": steps, "wall_ms_per_step": round(wall * 1e3 / steps, 3),
+            "kernel_ms_per_step": round(kernels / steps, 3),
+            "gap_ms_per_step": round(wall * 1e3 / steps - kernels / steps, 3)}
+
+
+def benchmark(cfg, *, steps: int = 50, warmup: int = 10, conventional: bool = True, profile: bool = False) -> dict:
     """Both loops on ``cfg``'s model and batch; the conventional one with ``cfg.loader_workers``
-    DataLoader processes."""
+    DataLoader processes; with ``profile``, the engine's kernel time against its launch gaps."""
+    if profile and resolve_device(cfg.device).type != "cuda":
+        raise StudyError("--profile measures GPU kernels against launch gaps; it needs a CUDA device")
     ours, trainer = measure_engine(cfg, steps, warmup)
     result = {"model": cfg.model, "batch_size": cfg.batch_size, "device": device_name(trainer.device),
               "torch_version": torch.__version__, "compile": cfg.compile,
               "precision": trainer.precision, "channels_last": cfg.channels_last,
               "steps": steps, "warmup": warmup, "engine_images_per_second": round(ours, 1),
               "commit": git_commit()}
+    if profile:
+        result["profile"] = profile_engine(trainer)
     if conventional:
         torch.manual_seed(cfg.seed)
         model = build_model(cfg).to(trainer.device)
@@ -139,4 +165,8 @@ def describe(result: dict) -> str:
         lines += [f"  conventional (DataLoader, PIL, fp32, {result['conventional_workers']} loader workers): "
                   f"{result['conventional_images_per_second']:>10,.0f} images/s",
                   f"  speed-up: {result['speedup']:.2f}x"]
+    if "profile" in result:
+        p = result["profile"]
+        lines.append(f"  per step: {p['wall_ms_per_step']:.2f} ms wall, {p['kernel_ms_per_step']:.2f} ms in GPU kernels, "
+                     f"{p['gap_ms_per_step']:.2f} ms of launch gaps")
     return "\n".join(lines)

@@ -8,6 +8,7 @@ they reach ``make_config``. This module imports no torch.
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import math
 import re
 import types
@@ -56,8 +57,10 @@ class TrainConfig:
     log_every: int = 100  # iterations per curves.csv row
     eval_every: int = 1000  # iterations between test-error evaluations
     checkpoint_every: int = 2000  # iterations between checkpoints (a resume restarts from the last)
-    device: str = "auto"  # auto, cpu, cuda, cuda:1, ...
-    amp: bool = True  # bf16 autocast on CUDA and on CPUs with native bf16 (AVX512-BF16, AMX); else fp32
+    device: str = "auto"  # auto, cpu, cuda, cuda:1, mps
+    precision: str = "auto"  # auto (bf16 on CUDA >= 8.0 and native-bf16 CPUs, fp16 + scaler on older CUDA, else fp32), bf16, fp16, fp32
+    amp: bool = True  # false means fp32 whatever precision says (the switch before precision existed)
+    tensorboard: bool = False  # also write TensorBoard scalars into the run folder (pip install tensorboard)
     channels_last: bool = True  # NHWC memory format for the net and its inputs
     compile: bool = False  # torch.compile the model
 
@@ -86,6 +89,12 @@ class TrainConfig:
             if bad:
                 raise StudyError(f"{name.replace('_', '-')} must be finite numbers 0 or more; got {bad[0]}")
         check_device(self.device)
+        if self.precision not in PRECISIONS:
+            raise StudyError(f"precision must be one of {', '.join(PRECISIONS)}; got {self.precision!r}")
+        if not self.amp and self.precision in ("bf16", "fp16"):
+            raise StudyError(f"--no-amp means fp32; drop it to train in {self.precision}")
+        if self.tensorboard and importlib.util.find_spec("tensorboard") is None:
+            raise StudyError("--tensorboard needs the tensorboard package: pip install 'resnet-study[tensorboard]'")
         if self.image_size <= 0:
             raise StudyError(f"image-size must be a positive integer; got {self.image_size}")
         if self.loader_workers < 0:
@@ -133,13 +142,16 @@ def epochs(iterations: int, batch_size: int, train_images: int) -> float:
 
 
 def check_device(name: str) -> None:
-    """One sentence unless ``name`` is a device the engine runs on: auto, cpu, cuda or cuda:N."""
-    if not re.fullmatch(r"auto|cpu|cuda(:\d+)?", name):
-        raise StudyError(f"device must be auto, cpu or cuda[:N]; got {name!r}")
+    """One sentence unless ``name`` is a device the engine runs on: auto, cpu, cuda, cuda:N or mps."""
+    if not re.fullmatch(r"auto|cpu|mps|cuda(:\d+)?", name):
+        raise StudyError(f"device must be auto, cpu, cuda[:N] or mps; got {name!r}")
 
 
+PRECISIONS = ("auto", "bf16", "fp16", "fp32")
 # Keys that were renamed, so that run folders written before still resume: old -> new.
 RENAMED = {"workers": "loader_workers"}
+# Keys added since run folders were first written, with the value that folders without them meant.
+ADDED = {"precision": "auto", "tensorboard": False}
 
 
 def type_name(hint) -> str:
@@ -212,4 +224,5 @@ def make_config(preset: str = "paper", overrides: dict | None = None) -> TrainCo
 
 def saved_config(saved: dict) -> dict:
     """A config dict as a run folder stored it, with today's key names and tuples for lists."""
-    return {RENAMED.get(k, k): tuple(v) if isinstance(v, list) else v for k, v in saved.items()}
+    renamed = {RENAMED.get(k, k): tuple(v) if isinstance(v, list) else v for k, v in saved.items()}
+    return {**ADDED, **renamed}

@@ -26,7 +26,8 @@ pytestmark = pytest.mark.usefixtures("quiet_warnings")
 def test_short_run_learns_and_writes_a_complete_folder(cifar_dir, tmp_path):
     summary = train(tiny_config(cifar_dir, iterations=60, milestones=(40, 50)), tmp_path, **QUIET)
     assert {p.name for p in tmp_path.iterdir()} == {"config.json", "curves.csv", "summary.json", "checkpoint.pt",
-                                                 "checkpoint.prev.pt", "gradients.csv", "responses.csv", ".lock"}
+                                                 "checkpoint.prev.pt", "gradients.csv", "responses.csv", ".lock",
+                                                 "progress.json"}
     curves = pd.read_csv(tmp_path / "curves.csv")
     assert list(curves.columns) == ["iteration", "epoch", "lr", "train_loss", "train_error", "test_error"]
     assert curves.iteration.tolist() == list(range(5, 65, 5))
@@ -241,19 +242,6 @@ def test_lr_reaches_the_step_after_a_milestone(cifar_dir, tmp_path):
 def test_gpu_run_learns_with_bf16_and_channels_last(cifar_dir, tmp_path):
     summary = train(tiny_config(cifar_dir, device="cuda", iterations=60, milestones=(40, 50)), tmp_path, **QUIET)
     assert summary["status"] == "done" and summary["final_test_error"] < 0.5
-
-
-def test_precision_is_bf16_only_where_the_cpu_has_it(monkeypatch):
-    import torch
-
-    from resnet_study.training import device as engine
-
-    monkeypatch.setattr(engine, "cpu_has_native_bf16", lambda: True)
-    assert engine.precision(torch.device("cpu"), amp=True) == "bf16"
-    assert engine.precision(torch.device("cpu"), amp=False) == "fp32"
-    monkeypatch.setattr(engine, "cpu_has_native_bf16", lambda: False)
-    assert engine.precision(torch.device("cpu"), amp=True) == "fp32"  # emulated bf16 is slower than fp32
-    assert engine.precision(torch.device("cuda"), amp=True) == "bf16"
 
 
 def test_study_presets_fit_the_shared_data_sets():

@@ -16,6 +16,8 @@ def add_parser(sub) -> None:
     parser.add_argument("--steps", type=int, default=50, help="timed steps (default 50)")
     parser.add_argument("--warmup", type=int, default=10, help="untimed steps first (default 10)")
     parser.add_argument("--engine-only", action="store_true", help="skip the conventional loop")
+    parser.add_argument("--profile", action="store_true",
+                        help="CUDA only: also profile the engine's step, GPU kernel time against launch gaps")
     parser.add_argument("--json", help="also write the result to this JSON file")
     add_config_flags(parser)
     parser.set_defaults(func=run)
@@ -34,7 +36,8 @@ def run(args: argparse.Namespace) -> None:
 
     if not args.engine_only:
         check_conventional(cfg)
-    result = benchmark(cfg, steps=args.steps, warmup=args.warmup, conventional=not args.engine_only)
+    result = benchmark(cfg, steps=args.steps, warmup=args.warmup, conventional=not args.engine_only,
+                       profile=args.profile)
     print(describe(result))
     if args.json:
         Path(args.json).absolute().parent.mkdir(parents=True, exist_ok=True)

@@ -46,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
 
     sweep = make_sweep(args)
     sweep.check_data()  # a missing data set is one sentence for the sweep, not a failure per run
+    sweep.save()  # OUT/sweep.json: `resnet-study status OUT` lists every run, queued ones too
     if estimate := cpu_estimate(sweep):
         print(f"note: {estimate.text}")
         if estimate.hours >= ASK_HOURS and sys.stdin.isatty() and not _confirm("start it anyway? [y/N] "):

@@ -14,7 +14,7 @@ from ..training.runfolder import FINISHED
 from .claims import run_status
 from .spec import Sweep
 from .tables import progress_line
-from .worker import run_array_task, work
+from .worker import work
 
 
 @dataclass
@@ -28,6 +28,7 @@ class Cluster:
     cpus_per_job: int = 4
     array_parallelism: int = 64
     wait: bool = True
+    signal_delay_s: int = 120  # the time-limit signal comes this long before the end: time to stop and requeue
 
 
 def _worker_process(sweep: Sweep, device: str | None, threads: int | None) -> None:
@@ -81,9 +82,16 @@ def run_local(sweep: Sweep, workers: int | None, runs_per_gpu: int, log=print) -
 
 
 def run_submitit(sweep: Sweep, cluster: Cluster, log=print) -> None:
+    """Submit the runs that are neither finished nor held by a live job as a job array of
+    self-requeueing tasks (``requeue.ArrayTask``)."""
     import submitit
 
-    todo = [(m, s) for m, s in sweep.runs() if run_status(sweep, m, s) not in FINISHED]
+    from .requeue import ArrayTask
+
+    statuses = {(m, s): run_status(sweep, m, s) for m, s in sweep.runs()}
+    todo = [run for run, status in statuses.items() if status not in (*FINISHED, "running")]
+    if running := sum(status == "running" for status in statuses.values()):
+        log(f"[{sweep.name}] {running} runs are held by live jobs; not submitting them again")
     if not todo:
         return
     executor = submitit.AutoExecutor(folder=Path(sweep.out) / "submitit" / "%j", cluster=cluster.executor)
@@ -92,8 +100,10 @@ def run_submitit(sweep: Sweep, cluster: Cluster, log=print) -> None:
                   slurm_array_parallelism=cluster.array_parallelism)
     if cluster.partition:
         params["slurm_partition"] = cluster.partition
+    if cluster.executor == "slurm":  # submitit's local executor takes its signal delay only when built directly
+        params["slurm_signal_delay_s"] = cluster.signal_delay_s
     executor.update_parameters(**params)
-    jobs = executor.map_array(run_array_task, [sweep] * len(todo), [m for m, _ in todo], [s for _, s in todo])
+    jobs = executor.map_array(ArrayTask(), [sweep] * len(todo), [m for m, _ in todo], [s for _, s in todo])
     log(f"[{sweep.name}] submitted {len(jobs)} runs as job array {jobs[0].job_id.split('_')[0]} ({executor.cluster})")
     if not cluster.wait:
         log("rerun the same command after the jobs finish to collect the tables")

@@ -11,7 +11,9 @@ import yaml
 
 from ..config import make_config
 from ..errors import StudyError
-from ..io import check_writable
+from ..io import check_writable, read_json, write_json
+
+SPEC_FILE = "sweep.json"  # OUT/sweep.json: the grid, so that ``resnet-study status OUT`` knows queued runs
 
 
 @dataclass
@@ -37,6 +39,11 @@ class Sweep:
 
     def run_dir(self, model: str, seed: int) -> Path:
         return Path(self.out) / "runs" / f"{model}-s{seed}"
+
+    def save(self) -> None:
+        """Write ``OUT/sweep.json`` (everything but ``out``, which is where it lies)."""
+        Path(self.out).mkdir(parents=True, exist_ok=True)
+        write_json(Path(self.out) / SPEC_FILE, {k: v for k, v in dataclasses.asdict(self).items() if k != "out"})
 
     def check_data(self) -> None:
         """Load (or download, once) the sweep's data: bad data stops here, before anything is written."""
@@ -111,3 +118,20 @@ def load_sweep(path: str | Path, **overrides) -> Sweep:
     if "models" not in spec:
         raise StudyError(f"{path} lists no models; add models: [cifar_plain20, cifar_resnet20] or give --models")
     return Sweep(**spec)
+
+
+def saved_sweep(out: str | Path) -> Sweep:
+    """The sweep of folder ``out``, read without writing: its ``sweep.json``, or for folders made
+    before sweep.json existed, the models and seeds of the run folders in ``out/runs``."""
+    out = Path(out)
+    if not out.is_dir():
+        raise StudyError(f"{out} is not a sweep folder (no such folder); give the --out of a sweep")
+    spec = read_json(out / SPEC_FILE)
+    if spec is not None:
+        known = {f.name for f in dataclasses.fields(Sweep)} - {"out"}
+        return Sweep(out=str(out), **{k: v for k, v in spec.items() if k in known})
+    names = sorted(p.name.rpartition("-s") for p in (out / "runs").glob("*-s*") if p.is_dir())
+    runs = [(model, int(seed)) for model, _, seed in names if seed.isdigit()]
+    if not runs:
+        raise StudyError(f"{out} holds no sweep.json and no run folders in {out / 'runs'}; give the --out of a sweep")
+    return Sweep(out=str(out), models=sorted({m for m, _ in runs}), seeds=sorted({s for _, s in runs}))

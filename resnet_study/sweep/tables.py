@@ -20,11 +20,9 @@ RUN_COLUMNS = ["model", "family", "depth", "residual", "shortcut", "seed", "pres
                "device", "torch_version", "commit", "dataset", "train_images", "epochs", "test_error_on", "reason"]
 
 
-def collect(sweep: Sweep) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Rebuild ``runs.csv``, ``curves.csv``, ``responses.csv`` and ``gradients.csv`` from the run
-    folders, atomically; returns the first two."""
-    rows, curves = [], []
-    stacked = {"responses.csv": [], "gradients.csv": []}
+def runs_table(sweep: Sweep) -> pd.DataFrame:
+    """runs.csv: one row per run of the grid, read from its folder, lock and failure note."""
+    rows = []
     for model, seed in sweep.runs():
         info, run = model_info(model), sweep.run_dir(model, seed)
         config, summary = read_run_file(run / "config.json"), read_run_file(run / "summary.json")
@@ -40,23 +38,42 @@ def collect(sweep: Sweep) -> tuple[pd.DataFrame, pd.DataFrame]:
             "commit": config.get("commit"), **_data_columns(config, summary),
             "reason": failure_reason(sweep, model, seed) if summary.get("status") not in FINISHED else None,
         })
-        for name, frames in [("curves.csv", curves), *stacked.items()]:
+    return pd.DataFrame(rows, columns=RUN_COLUMNS)
+
+
+def write_runs(sweep: Sweep) -> pd.DataFrame:
+    """Rewrite ``runs.csv`` alone, atomically (the workers do it each time a run ends)."""
+    runs = runs_table(sweep)
+    write_csv(Path(sweep.out) / "runs.csv", runs)
+    return runs
+
+
+def stacked_tables(sweep: Sweep) -> dict[str, pd.DataFrame]:
+    """curves.csv, responses.csv and gradients.csv: every run's, stacked with model, depth,
+    residual and seed in front (curves.csv has its columns even while no run has rows)."""
+    stacked = {"curves.csv": [], "responses.csv": [], "gradients.csv": []}
+    for model, seed in sweep.runs():
+        info, run = model_info(model), sweep.run_dir(model, seed)
+        for name, frames in stacked.items():
             if (run / name).exists():
                 frame = pd.read_csv(run / name)
                 for i, (key, value) in enumerate([("model", model), ("depth", info.depth),
                                                   ("residual", info.residual), ("seed", seed)]):
                     frame.insert(i, key, value)
                 frames.append(frame)
-    runs = pd.DataFrame(rows, columns=RUN_COLUMNS)
-    curves = pd.concat(curves, ignore_index=True) if curves else pd.DataFrame(
-        columns=["model", "depth", "residual", "seed", "iteration"])
+    tables = {name: pd.concat(frames, ignore_index=True) for name, frames in stacked.items() if frames}
+    tables.setdefault("curves.csv", pd.DataFrame(columns=["model", "depth", "residual", "seed", "iteration"]))
+    return tables
+
+
+def collect(sweep: Sweep) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rebuild ``runs.csv``, ``curves.csv``, ``responses.csv`` and ``gradients.csv`` from the run
+    folders, atomically; returns the first two."""
     Path(sweep.out).mkdir(parents=True, exist_ok=True)
-    write_csv(Path(sweep.out) / "runs.csv", runs)
-    write_csv(Path(sweep.out) / "curves.csv", curves)
-    for name, frames in stacked.items():
-        if frames:
-            write_csv(Path(sweep.out) / name, pd.concat(frames, ignore_index=True))
-    return runs, curves
+    runs, tables = write_runs(sweep), stacked_tables(sweep)
+    for name, frame in tables.items():
+        write_csv(Path(sweep.out) / name, frame)
+    return runs, tables["curves.csv"]
 
 
 def _data_columns(config: dict, summary: dict) -> dict:

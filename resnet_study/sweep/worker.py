@@ -14,7 +14,7 @@ from ..io import read_json
 from ..training.runfolder import FINISHED
 from .claims import claim, failure_path, record_failure, run_status
 from .spec import Sweep
-from .tables import progress_line
+from .tables import progress_line, write_runs
 
 WAIT_SECONDS = 2.0  # how often a worker with nothing left to claim looks at its peers' runs
 
@@ -31,24 +31,30 @@ def run_one(sweep: Sweep, model: str, seed: int, device: str | None = None, *, p
     with claim(sweep, model, seed) as mine:
         if not mine or run_status(sweep, model, seed) in FINISHED:
             return None
-        log(f"start {model}-s{seed}" + (f" on {device}" if device else ""))
-        failure_path(sweep, model, seed).unlink(missing_ok=True)
-        cfg, run = sweep.config(model, seed, device), sweep.run_dir(model, seed)
-        try:
-            if sweep.nproc_per_run > 1:
-                summary = train_with_torchrun(cfg, run, sweep.nproc_per_run, log)
-            else:
-                from ..training.loop import train  # here, so that reading and checking a sweep imports no torch
+        summary = _train_claimed(sweep, model, seed, device, progress, log)
+    write_runs(sweep)  # runs.csv says how each run ended as soon as it has, while the sweep goes on
+    return summary
 
-                summary = train(cfg, run, progress=progress, log=log)
-        except Exception as err:  # the queue goes on; the reason lands in runs.csv
-            reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-            record_failure(sweep, model, seed, reason)
-            log(f"end {model}-s{seed}: failed: {reason}")
-            return {"status": "failed", "reason": reason}
-        log(f"end {model}-s{seed}: {summary['status']}, final train error {_number(summary['final_train_error'])}, "
-            f"test error {_number(summary['final_test_error'])}")
-        return summary
+
+def _train_claimed(sweep: Sweep, model: str, seed: int, device: str | None, progress: bool | None, log) -> dict:
+    log(f"start {model}-s{seed}" + (f" on {device}" if device else ""))
+    failure_path(sweep, model, seed).unlink(missing_ok=True)
+    cfg, run = sweep.config(model, seed, device), sweep.run_dir(model, seed)
+    try:
+        if sweep.nproc_per_run > 1:
+            summary = train_with_torchrun(cfg, run, sweep.nproc_per_run, log)
+        else:
+            from ..training.loop import train  # here, so that reading and checking a sweep imports no torch
+
+            summary = train(cfg, run, progress=progress, log=log)
+    except Exception as err:  # the queue goes on; the reason lands in runs.csv
+        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        record_failure(sweep, model, seed, reason)
+        log(f"end {model}-s{seed}: failed: {reason}")
+        return {"status": "failed", "reason": reason}
+    log(f"end {model}-s{seed}: {summary['status']}, final train error {_number(summary['final_train_error'])}, "
+        f"test error {_number(summary['final_test_error'])}")
+    return summary
 
 
 def _number(value: float | None) -> str:
@@ -96,7 +102,3 @@ def train_with_torchrun(cfg, out: Path, nproc: int, log=print) -> dict:
     return summary
 
 
-def run_array_task(sweep: Sweep, model: str, seed: int) -> str:
-    """One run as a cluster job (submitit): the same claim, so a rerun sweep never duplicates it."""
-    run_one(sweep, model, seed, progress=False)
-    return run_status(sweep, model, seed)

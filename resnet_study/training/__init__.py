@@ -1,8 +1,8 @@
 """Training: one run of one net into a run folder, and what reads trained nets back.
 
 ``train(cfg, out)`` / ``Trainer`` (loop), the checkpoint schema (checkpoint), the run folder's
-files and lock (runfolder), device and precision (device), the loop's small parts (hooks),
-probes of a net (probes: Fig. 7's layer responses, gradient norms) and evaluation (evaluate).
+files and lock (runfolder), device (device), precision by device capability (precision), the
+run's live views (watch: progress.json, TensorBoard), the loop's small parts (hooks), probes of a net (probes: Fig. 7's layer responses, gradient norms) and evaluation (evaluate).
 Names load on first use, so reading a run folder's files imports no torch.
 """
 
@@ -10,7 +10,7 @@ from importlib import import_module
 
 _LAZY = {
     "Trainer": "loop", "train": "loop", "build_model": "loop",
-    "learning_rate": "hooks", "resolve_device": "device", "precision": "device",
+    "learning_rate": "hooks", "resolve_device": "device", "choose_precision": "precision",
     "Checkpoint": "checkpoint", "Progress": "checkpoint",
     "run_responses": "evaluate",
     "layer_responses": "probes", "gradient_norms": "probes",

@@ -2,7 +2,8 @@
 
 ``checkpoint.pt`` holds everything a run needs to go on as if it had never stopped: the net and
 optimiser, the loop's counters (``Progress``), the half-summed metrics of the logging interval,
-the RNG, the config, the data's fingerprint and the CPU thread count. ``net`` says how to rebuild
+the RNG, the config, the data's fingerprint, the CPU thread count and fp16's loss scaler (older
+checkpoints have no ``scaler``: they were never fp16). ``net`` says how to rebuild
 and feed the net without the run folder (model name and options, input normalisation, precision),
 so ``create_model(name, weights="checkpoint.pt")`` needs nothing else. On disk it is one flat dict,
 as torchvision's reference trainer saves it.
@@ -53,6 +54,7 @@ class Checkpoint:
     data: dict  # the data's fingerprint: image count and sha1
     cpu_threads: int
     net: dict = field(default_factory=dict)  # model, kwargs, normalize, mean, std, holdout, precision
+    scaler: dict = field(default_factory=dict)  # fp16's GradScaler state (scale, growth tracker); {} otherwise
 
     def to_dict(self) -> dict:
         state = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "progress"}

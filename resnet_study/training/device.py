@@ -1,4 +1,4 @@
-"""Where a run trains and at what precision: device names, torchrun's environment, bf16 support."""
+"""Where a run trains: device names, torchrun's environment, the CPU's bf16 support."""
 
 from __future__ import annotations
 
@@ -8,21 +8,29 @@ import re
 from pathlib import Path
 
 import torch
+import torch.distributed as dist
 
 from ..config import check_device
 from ..errors import StudyError
 
 
 def resolve_device(name: str) -> torch.device:
-    """``auto`` (CUDA when there is one, else the CPU), ``cpu``, ``cuda`` or ``cuda:N``; one sentence
-    for a GPU this machine lacks."""
+    """``auto`` (CUDA when there is one, else the CPU), ``cpu``, ``cuda``, ``cuda:N`` or ``mps`` (Apple
+    GPUs); one sentence for a GPU this machine lacks."""
     check_device(name)
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     device = torch.device(name)
     if device.type == "cuda" and not torch.cuda.is_available():
         raise StudyError(f"device {name!r} was asked for but this machine has no CUDA GPU; use --device cpu")
+    if device.type == "mps" and not torch.backends.mps.is_available():
+        raise StudyError("device 'mps' was asked for but torch reports no Apple GPU (MPS) here; use --device cpu")
     return device
+
+
+def sum_dtype(device: torch.device) -> torch.dtype:
+    """The dtype of running sums on ``device``: float64, or float32 on MPS, which has no float64."""
+    return torch.float32 if device.type == "mps" else torch.float64
 
 
 def distributed_env() -> tuple[int, int, int]:
@@ -31,24 +39,32 @@ def distributed_env() -> tuple[int, int, int]:
             int(os.environ.get("LOCAL_RANK", 0)))
 
 
+def join_process_group(device: torch.device, local_rank: int, world: int) -> torch.device:
+    """Under torchrun (``world`` > 1): this process's GPU, in the process group (NCCL on CUDA, else gloo)."""
+    if world > 1:
+        if device.type == "cuda":
+            device = torch.device("cuda", local_rank)
+            torch.cuda.set_device(device)
+        if not dist.is_initialized():
+            dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
+    return device
+
+
 def device_name(device: torch.device) -> str:
     """The GPU's marketing name, or the CPU's architecture and the threads torch uses."""
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)
+    if device.type == "mps":
+        return f"Apple GPU (mps, {platform.machine()})"
     return f"cpu ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)"
 
 
-def cpu_has_native_bf16() -> bool:
-    """Whether this CPU multiplies bf16 in hardware (AVX512-BF16 or AMX): there bf16 autocast
-    speeds training up; elsewhere it is emulated and slower than fp32."""
+def cpu_has_native_bf16(cpuinfo: str | Path = "/proc/cpuinfo") -> bool:
+    """Whether this CPU multiplies bf16 in hardware (AVX512-BF16 or AMX, from ``cpuinfo``'s flags):
+    there bf16 autocast speeds training up; elsewhere it is emulated and slower than fp32."""
     try:
-        flags = Path("/proc/cpuinfo").read_text()
+        flags = Path(cpuinfo).read_text()
     except OSError:
         return False
     return re.search(r"\b(avx512_bf16|amx_bf16)\b", flags) is not None
 
-
-def precision(device: torch.device, amp: bool) -> str:
-    """The autocast dtype of training: bf16 on CUDA and on CPUs with native bf16, else fp32."""
-    native = device.type == "cuda" or (device.type == "cpu" and cpu_has_native_bf16())
-    return "bf16" if amp and native else "fp32"

@@ -148,7 +148,7 @@ def evaluate(model_name: str, weights: str | Path, data_dir: str | Path, out: st
         responses = layer_responses(model, (x for x, _ in loader.eval_batches(batch_size)))
     finally:
         handle.remove()
-    errors = {"fp32": (torch.cat(predictions) != loader.labels).double().mean().item()}
+    errors = {"fp32": (torch.cat(predictions) != loader.labels).sum().item() / len(loader.labels)}
     if checkpoint.precision in ("bf16", "fp16"):
         errors[checkpoint.precision] = _error_at(model, loader, batch_size, checkpoint.precision, dev)
     entry = checkpoint.entry

@@ -25,10 +25,12 @@ from ..io import check_writable, write_json
 from ..models import create_model, model_info
 from . import hooks
 from .checkpoint import Progress, save_checkpoint
-from .device import distributed_env, precision, resolve_device
+from .device import distributed_env, join_process_group, resolve_device, sum_dtype
+from .precision import autocast, device_precision, grad_scaler, requested_precision
 from .probes import gradient_norms
 from .record import capture, resume, run_record
-from .runfolder import RowLog, check_same_config, finished_summary, read_config, writer_lock
+from .runfolder import RowLog, check_same_run, finished_summary, writer_lock
+from .watch import RunWatch
 
 
 def build_model(cfg: TrainConfig, num_classes: int | None = None) -> torch.nn.Module:
@@ -51,14 +53,8 @@ class Trainer:
 
     # ---- set-up ------------------------------------------------------------------------------
     def setup(self) -> None:
-        """Device, data (on the device), net, SGD, autocast and the run's logs; writes nothing."""
-        self.device = resolve_device(self.cfg.device)
-        if self.world > 1:
-            if self.device.type == "cuda":
-                self.device = torch.device("cuda", self.local_rank)
-                torch.cuda.set_device(self.device)
-            if not dist.is_initialized():
-                dist.init_process_group("nccl" if self.device.type == "cuda" else "gloo")
+        """Device, data (on the device), net, SGD, precision and the run's logs; writes nothing."""
+        self.device = join_process_group(resolve_device(self.cfg.device), self.local_rank, self.world)
         if self.cfg.batch_size % self.world:
             raise StudyError(f"batch size {self.cfg.batch_size} does not split evenly across {self.world} processes")
         cuda = self.device.type == "cuda"
@@ -81,11 +77,9 @@ class Trainer:
             network = torch.nn.parallel.DistributedDataParallel(
                 self.model, device_ids=[self.device.index] if cuda else None)
         self.forward = torch.compile(network) if cfg.compile else network
-        self.precision = precision(self.device, cfg.amp)
-        self.autocast = (torch.autocast(self.device.type, dtype=torch.bfloat16) if self.precision == "bf16"
-                         else contextlib.nullcontext())
+        self.set_precision(device_precision(requested_precision(cfg), self.device))
         self.train_loader, self.eval_loader, self.val_loader = loaders.train, loaders.eval, loaders.val
-        self.metrics = torch.zeros(2, dtype=torch.float64, device=self.device)  # loss sum, errors
+        self.metrics = torch.zeros(2, dtype=sum_dtype(self.device), device=self.device)  # loss sum, errors
         self.first_bad = torch.full((), -1, dtype=torch.int64, device=self.device)
         deep = cfg.warmup_depth is not None and model_info(cfg.model).depth >= cfg.warmup_depth
         self.state = Progress(warm=not deep)
@@ -93,6 +87,12 @@ class Trainer:
         self.curves = RowLog(self.out / "curves.csv",
                              hooks.CURVE_COLUMNS + (["val_error"] if self.val_loader is not None else []))
         self.gradients = RowLog(self.out / "gradients.csv", hooks.GRADIENT_COLUMNS)
+        self.watch = RunWatch(self.out, cfg.tensorboard and self.main)
+
+    def set_precision(self, precision: str) -> None:
+        """Train in ``precision``: its autocast, and a loss scaler that is on for fp16 only."""
+        self.precision = precision
+        self.autocast, self.scaler = autocast(precision, self.device), grad_scaler(precision, self.device)
 
     # ---- one step and one evaluation ---------------------------------------------------------
     def train_step(self, iteration: int, record_gradients: bool = False) -> None:
@@ -102,19 +102,21 @@ class Trainer:
             logits = self.forward(x)
             loss = F.cross_entropy(logits, y)
         self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        self.scaler.scale(loss).backward()
         if record_gradients:
+            self.scaler.unscale_(self.optimizer)  # norms of the true gradients
             self.grad_norms = gradient_norms(self.model)
-        self.optimizer.step()
-        loss = loss.detach().double()  # the host reads the sums once per logged row
-        self.metrics += torch.stack([loss * len(y), (logits.argmax(1) != y).sum().double()])
+        self.scaler.step(self.optimizer)  # skipped by fp16's scaler when a gradient is not finite
+        self.scaler.update()
+        loss = loss.detach().to(self.metrics.dtype)  # the host reads the sums once per logged row
+        self.metrics += torch.stack([loss * len(y), (logits.argmax(1) != y).sum().to(self.metrics.dtype)])
         hooks.note_divergence(self.first_bad, loss, iteration)
 
     @torch.no_grad()
     def evaluate(self, loader) -> float:
         """Top-1 error of the net in eval mode on ``loader``'s images (all processes together)."""
         self.model.eval()
-        totals = torch.zeros(2, dtype=torch.float64, device=self.device)  # errors, images
+        totals = torch.zeros(2, dtype=self.metrics.dtype, device=self.device)  # errors, images
         for x, y in loader.eval_batches():
             with self.autocast:
                 totals[0] += (self.model(x).argmax(1) != y).sum()
@@ -130,12 +132,12 @@ class Trainer:
 
     # ---- the run -----------------------------------------------------------------------------
     def run(self) -> dict:
-        self._check_same_run()  # before loading data: a wrong folder fails fast
+        check_same_run(self.out, self.requested.to_dict())  # before loading data: a wrong folder fails fast
         if (finished := finished_summary(self.out, self.log)) is not None:
             return finished
         self.setup()  # loads the data: bad data stops here, before anything is written
         with writer_lock(self.out) if self.main else contextlib.nullcontext():
-            self._check_same_run()  # another writer may have changed the folder while the data loaded
+            check_same_run(self.out, self.requested.to_dict())  # another writer may have changed the folder while the data loaded
             if (finished := finished_summary(self.out, self.log)) is not None:
                 return finished
             resumed = resume(self)
@@ -144,6 +146,7 @@ class Trainer:
                     write_json(self.out / "config.json", run_record(self))
                 self.curves.truncate(self.state.curve_rows)
                 self.gradients.truncate(self.state.gradient_rows)
+                self.watch.start(self.curves.path)
             if resumed:
                 self.log(f"{self.out}: resuming at iteration {self.state.iteration}")
             return self._train()
@@ -182,6 +185,7 @@ class Trainer:
                 if self.main:
                     self.curves.append([row])
                     s.curve_rows += 1
+                    self.watch.row(row, s, cfg.iterations, self.train_loader.global_batch)
                     self._record_gradients(it)
                 hooks.report(row, self.cfg, bar if self.progress else None, self.log)
             if self.main and (it % cfg.checkpoint_every == 0 or it == cfg.iterations):
@@ -217,6 +221,7 @@ class Trainer:
             summary["diverged_at"] = int(self.first_bad)
         if self.main:
             save_checkpoint(self.out, capture(self))
+            self.watch.close()
             if summary["status"] == "done":
                 hooks.write_responses(self.model, self.eval_loader, self.out / "responses.csv")
             write_json(self.out / "summary.json", summary)
@@ -238,11 +243,6 @@ class Trainer:
             self.gradients.append(rows)
             self.state.gradient_rows += len(rows)
             self.grad_norms = None
-
-    def _check_same_run(self) -> None:
-        saved = read_config(self.out)
-        if saved is not None:
-            check_same_config(self.out, self.requested.to_dict(), saved, "config.json")
 
 
 def train(cfg: TrainConfig, out: str | Path, **kwargs) -> dict:

@@ -9,6 +9,8 @@ import pandas as pd
 import torch
 from torch import Tensor, nn
 
+from .device import sum_dtype
+
 
 def response_layers(model: nn.Module) -> list[tuple[str, nn.BatchNorm2d]]:
     """(conv name, the BN after it) for every 3x3 conv, in forward order.
@@ -43,15 +45,16 @@ def layer_responses(model: nn.Module, images: Tensor | Iterable, batch_size: int
     One row per 3x3 conv in forward order: ``layer`` (1-based), ``name`` (module path), ``std``
     over every element for all ``images`` (a tensor, or an iterable of batches or (x, y) pairs).
     The model stays in the mode the caller set; the paper's analysis uses ``model.eval()``.
-    Sums are accumulated in float64 inside the hook, before an in-place ReLU can alter the output.
+    Sums are accumulated in float64 (float32 on MPS) inside the hook, before an in-place ReLU can
+    alter the output.
     """
     layers = response_layers(model)
     device = next(model.parameters()).device
-    sums = torch.zeros(len(layers), 3, dtype=torch.float64, device=device)  # count, sum, sum of squares
+    sums = torch.zeros(len(layers), 3, dtype=sum_dtype(device), device=device)  # count, sum, sum of squares
     handles = []
     for i, (_, bn) in enumerate(layers):
         def hook(module, inputs, output, i=i):
-            x = output.detach().double()
+            x = output.detach().to(sums.dtype)
             sums[i, 0] += x.numel()
             sums[i, 1] += x.sum()
             sums[i, 2] += (x * x).sum()

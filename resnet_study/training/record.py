@@ -13,6 +13,7 @@ from ..io import git_commit
 from ..models import model_info
 from .checkpoint import Checkpoint, check_same_numerics, load_checkpoint
 from .device import device_name
+from .precision import choose_precision, requested_precision
 from .runfolder import check_same_config, restore
 
 
@@ -27,7 +28,8 @@ def run_record(trainer) -> dict:
                   "parameters": sum(p.numel() for p in trainer.model.parameters())},
         "dataset": dict(trainer.loaders.description, processes=trainer.world), "notes": trainer.loaders.notes,
         "device": device_name(trainer.device), "cpu_threads": torch.get_num_threads(),
-        "precision": {"autocast": trainer.precision, "channels_last": cfg.channels_last},
+        "precision": {"autocast": trainer.precision, "requested": requested_precision(cfg),
+                      "grad_scaler": trainer.scaler.is_enabled(), "channels_last": cfg.channels_last},
         "torch_version": torch.__version__, "python_version": platform.python_version(),
         "commit": git_commit(), "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
@@ -49,7 +51,7 @@ def capture(trainer) -> Checkpoint:
     return Checkpoint(trainer.state, trainer.model.state_dict(), trainer.optimizer.state_dict(),
                       trainer.metrics.cpu(), trainer.first_bad.cpu(), torch.get_rng_state(),
                       trainer.requested.to_dict(), trainer.loaders.fingerprint, torch.get_num_threads(),
-                      net_record(trainer))
+                      net_record(trainer), trainer.scaler.state_dict())
 
 
 def resume(trainer) -> bool:
@@ -67,4 +69,16 @@ def resume(trainer) -> bool:
     trainer.first_bad.copy_(checkpoint.first_bad)
     torch.set_rng_state(checkpoint.torch_rng.cpu())
     trainer.state = checkpoint.progress
+    resume_precision(trainer, checkpoint)
     return True
+
+
+def resume_precision(trainer, checkpoint: Checkpoint) -> None:
+    """A run goes on in the precision it started in (``auto`` may choose otherwise on this device),
+    with fp16's loss scaler where it was."""
+    started = checkpoint.net.get("precision")
+    if started and started != trainer.precision:
+        trainer.log(f"{trainer.out}: going on in {started}, the precision the run started in")
+        trainer.set_precision(choose_precision(started, trainer.device.type))
+    if checkpoint.scaler and trainer.scaler.is_enabled():
+        trainer.scaler.load_state_dict(checkpoint.scaler)

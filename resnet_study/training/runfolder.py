@@ -19,7 +19,7 @@ from ..io import disk_space_sentences, exclusive_lock, lock_holder, read_json, r
 
 FINISHED = ("done", "diverged")  # statuses of runs that will not train again
 # Config keys a resumed run may change: where its data and process are, not what it trains.
-RUNTIME_KEYS = {"device", "download", "compile", "data_dir"}
+RUNTIME_KEYS = {"device", "download", "compile", "data_dir", "tensorboard"}
 
 
 def read_run_file(path: Path) -> dict:
@@ -60,6 +60,13 @@ def check_same_config(folder: Path, requested: dict, saved: dict, source: str,
     if changed:
         raise StudyError(f"{folder} holds a run with a different configuration ({', '.join(changed)} "
                          f"differ from its {source}); {remedy}")
+
+
+def check_same_run(folder: Path, requested: dict) -> None:
+    """One sentence unless ``folder`` is empty or holds the run ``requested`` (a config dict) asks for."""
+    saved = read_config(folder)
+    if saved is not None:
+        check_same_config(folder, requested, saved, "config.json")
 
 
 @contextmanager

@@ -1,0 +1,56 @@
+"""Training precision by device capability: the autocast dtype, and a gradient scaler for fp16.
+
+``auto`` (README's precision table): bf16 autocast on CUDA GPUs of compute capability 8.0 and above
+(A100, H100, RTX 30xx: bf16 tensor cores) and on CPUs that multiply bf16 in hardware; fp16 autocast
+with ``torch.amp.GradScaler`` on older CUDA GPUs (T4, V100, P100 have no bf16 arithmetic; fp16's
+narrow range needs the loss scaled); fp32 elsewhere (Apple's MPS, other CPUs). ``--no-amp`` means
+fp32. The scaler's state lives in the checkpoint, so a resumed fp16 run goes on exactly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import torch
+
+from ..errors import StudyError
+from .device import cpu_has_native_bf16
+
+DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+def choose_precision(requested: str, device_type: str, capability: tuple[int, int] | None = None,
+                     cpu_bf16: bool = False) -> str:
+    """The precision a run trains in: ``requested`` (auto, bf16, fp16 or fp32) on a device of type
+    ``device_type`` (cuda, cpu, mps) with CUDA compute ``capability`` (major, minor) and, on a CPU,
+    native bf16 (``cpu_bf16``). A pure function; one sentence for bf16 on MPS."""
+    if device_type == "mps" and requested == "bf16":
+        raise StudyError("the MPS device trains in fp32 or fp16 autocast; use --precision fp16 or fp32")
+    if requested != "auto":
+        return requested
+    if device_type == "cuda":
+        return "bf16" if capability is not None and tuple(capability) >= (8, 0) else "fp16"
+    return "bf16" if device_type == "cpu" and cpu_bf16 else "fp32"
+
+
+def requested_precision(cfg) -> str:
+    """The config's precision, with ``amp=False`` (``--no-amp``) meaning fp32."""
+    return cfg.precision if cfg.amp else "fp32"
+
+
+def device_precision(requested: str, device: torch.device) -> str:
+    """``choose_precision`` for this process's ``device``."""
+    capability = torch.cuda.get_device_capability(device) if device.type == "cuda" else None
+    return choose_precision(requested, device.type, capability, device.type == "cpu" and cpu_has_native_bf16())
+
+
+def autocast(precision: str, device: torch.device):
+    """The autocast context of ``precision`` (none for fp32)."""
+    if precision not in DTYPES:
+        return contextlib.nullcontext()
+    return torch.autocast(device.type, dtype=DTYPES[precision])
+
+
+def grad_scaler(precision: str, device: torch.device) -> torch.amp.GradScaler:
+    """A loss scaler, enabled for fp16 only: disabled, it passes the loss and the step through unchanged."""
+    return torch.amp.GradScaler(device.type, enabled=precision == "fp16")

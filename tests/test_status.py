@@ -3,7 +3,6 @@ rewritten as each run ends, a rerun SLURM sweep submits only runs neither done n
 
 import json
 import os
-import shutil
 
 import pandas as pd
 import pytest

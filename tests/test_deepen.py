@@ -1,9 +1,8 @@
 """deepen: the deeper net of section 1's construction computes what the shallow net does."""
 
-
-import numpy as np
 import shutil
 
+import numpy as np
 import pytest
 import torch
 

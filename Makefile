@@ -30,7 +30,7 @@ help: ## List the targets
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[test,notebooks]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test,notebooks,tensorboard]'
 	touch $(STAMP)
 
 setup: $(STAMP) ## Create .venv and install the package (editable) with test extras, at constraints.txt's versions

@@ -123,3 +123,27 @@ def save_akamaster(model, path, best_prec1=91.73, compressible=False):
     torch.save({"state_dict": state, "best_prec1": torch.tensor(best_prec1)}, path,
                _use_new_zipfile_serialization=False)
     return path
+
+
+def kill_then_resume(command: list[str], out: Path, *, lines: int = 0, timeout: float = 300):
+    """Start the training ``command``, SIGKILL it once ``out`` has a checkpoint (and ``curves.csv``
+    at least ``lines`` lines), then run it again to the end; returns that run's CompletedProcess."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + timeout
+    while time.time() < deadline and not (out / "checkpoint.pt").exists():
+        time.sleep(0.1)
+    while time.time() < deadline and len((out / "curves.csv").read_text().splitlines()) < lines:
+        time.sleep(0.05)
+    time.sleep(0 if lines else 0.5)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert not (out / "summary.json").exists(), "the run finished before it could be killed"
+    done = subprocess.run(command, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "resuming at iteration" in done.stdout
+    return done

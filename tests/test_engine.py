@@ -2,10 +2,8 @@
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 
 import pandas as pd
 import pytest
@@ -16,7 +14,7 @@ from resnet_study.training.hooks import learning_rate
 from resnet_study.training.loop import Trainer, train
 from resnet_study.errors import StudyError
 
-from helpers import QUIET, tiny_config, Interrupt, crash_at, SHARED_CIFAR, needs_shared_cifar
+from helpers import QUIET, SHARED_CIFAR, Interrupt, crash_at, kill_then_resume, needs_shared_cifar, tiny_config
 
 
 
@@ -81,17 +79,7 @@ def test_kill_9_then_rerun_resumes(cifar_dir, tmp_path):
     command = [sys.executable, "-m", "resnet_study.cli", "train", "--model", "cifar_plain8", "--data-dir",
                str(cifar_dir), "--out", str(out), "--iterations", "150", "--batch-size", "32", "--device", "cpu",
                "--checkpoint-every", "10", "--eval-every", "50", "--set", "log_every=10", "milestones=100"]
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 120
-    while time.time() < deadline and not (out / "checkpoint.pt").exists():
-        time.sleep(0.2)
-    time.sleep(0.5)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    assert not (out / "summary.json").exists(), "the run finished before it could be killed"
-    done = subprocess.run(command, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    assert "resuming at iteration" in done.stdout
+    kill_then_resume(command, out, timeout=120)
     curves = pd.read_csv(out / "curves.csv")
     assert curves.iteration.tolist() == list(range(10, 160, 10))
     assert json.loads((out / "summary.json").read_text())["status"] == "done"

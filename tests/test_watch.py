@@ -3,11 +3,7 @@ resume, the optional extra's one sentence, a sweep's YAML turning it on, progres
 
 import importlib.util
 import json
-import os
-import signal
-import subprocess
 import sys
-import time
 
 import numpy as np
 import pandas as pd
@@ -16,7 +12,7 @@ import pytest
 from resnet_study.errors import StudyError
 from resnet_study.sweep import load_sweep
 
-from helpers import tiny_config
+from helpers import kill_then_resume, tiny_config
 
 pytestmark = pytest.mark.usefixtures("quiet_warnings")
 TAGS = {"train/loss": "train_loss", "train/error": "train_error", "eval/test_error": "test_error", "lr": "lr"}
@@ -38,18 +34,7 @@ def test_tensorboard_scalars_match_curves_after_a_kill_9_resume(cifar_dir, tmp_p
                str(cifar_dir), "--out", str(out), "--iterations", "30", "--batch-size", "16", "--device", "cpu",
                "--checkpoint-every", "8", "--eval-every", "6", "--tensorboard", "--set", "log_every=2",
                "milestones=20"]
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 300
-    while time.time() < deadline and not (out / "checkpoint.pt").exists():
-        time.sleep(0.1)
-    while time.time() < deadline and len((out / "curves.csv").read_text().splitlines()) < 7:
-        time.sleep(0.05)  # rows past the checkpoint at 8: their events must go
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    assert not (out / "summary.json").exists(), "the run finished before it could be killed"
-    done = subprocess.run(command, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    assert "resuming at iteration" in done.stdout
+    kill_then_resume(command, out, lines=7)  # rows past the checkpoint at 8: their events must go
     curves = pd.read_csv(out / "curves.csv")
     assert curves.iteration.tolist() == list(range(2, 32, 2))
     series = scalars(out)

@@ -36,6 +36,7 @@ from ..models.cifar import check_deepening
 from ..models.published import published_weights
 from ..models.constructed import added_blocks, freeze_bn_statistics
 from .device import resolve_device
+from .evaluate import error_on
 from .loop import Trainer
 
 ARMS = {"trained_on": "a: plain training on", "frozen_bn": "b: added layers' BN statistics frozen"}
@@ -44,14 +45,6 @@ COLUMNS = ["net", "role", "arm", "split", "images", "error", "seen_in_training"]
 
 def is_path(weights: str) -> bool:
     return "/" in weights or Path(weights).suffix in (".pt", ".pth", ".th")
-
-
-@torch.no_grad()
-def error_on(model: torch.nn.Module, loader: DeviceLoader) -> float:
-    """Top-1 error in eval mode and fp32, so the built net's error equals the shallow net's."""
-    model.eval()
-    wrong = sum(int((model(x).argmax(1) != y).sum()) for x, y in loader.eval_batches(500))
-    return wrong / len(loader.labels)
 
 
 class Construction:
@@ -99,7 +92,8 @@ class Construction:
                              if self.scratch is not None else None)
 
     def _rows(self, net: str, role: str, model: torch.nn.Module, published: bool, arm: str = "") -> list[dict]:
-        # Every image of a folder without test_batch was a training image of a published net.
+        # Every image of a folder without test_batch was a training image of a published net. Errors
+        # in fp32, so that the built net's error equals the shallow net's.
         return [{"net": net, "role": role, "arm": arm, "split": name, "images": len(loader.labels),
                  "error": error_on(model, loader), "seen_in_training": name == "train" or published and name != "test"}
                 for name, loader in self.splits.items()]

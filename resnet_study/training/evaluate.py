@@ -29,6 +29,7 @@ from ..models.published import PUBLISHED
 from .checkpoint import load_checkpoint
 from .device import resolve_device
 from .loop import build_model
+from .precision import autocast
 from .probes import layer_responses, response_layers
 from .runfolder import check_same_config, read_config, restore, writer_lock
 
@@ -100,13 +101,15 @@ def _statistics(checkpoint, normalize: str | None, train: Split) -> tuple[str, T
         if kind != "imagenet" else f"{why}; ImageNet's constants"
 
 
-def _error_at(model, loader, batch_size: int, precision: str, device) -> float:
-    """Error under the autocast of ``precision`` (``"bf16"``, ``"fp16"``), as the run evaluated."""
-    dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}[precision]
+@torch.no_grad()
+def error_on(model: torch.nn.Module, loader: DeviceLoader, precision: str = "fp32", batch_size: int = 500) -> float:
+    """Top-1 error of ``model`` in eval mode on all of ``loader``'s images, under the autocast of
+    ``precision`` (fp32: none; ``"bf16"``, ``"fp16"``: as a run in that precision evaluated)."""
+    model.eval()
     wrong = 0
-    with torch.autocast(device.type, dtype=dtype):
+    with autocast(precision, loader.device):
         for x, y in loader.eval_batches(batch_size):
-            wrong += (model(x).argmax(1) != y).sum().item()
+            wrong += int((model(x).argmax(1) != y).sum())
     return wrong / len(loader.labels)
 
 
@@ -150,7 +153,7 @@ def evaluate(model_name: str, weights: str | Path, data_dir: str | Path, out: st
         handle.remove()
     errors = {"fp32": (torch.cat(predictions) != loader.labels).sum().item() / len(loader.labels)}
     if checkpoint.precision in ("bf16", "fp16"):
-        errors[checkpoint.precision] = _error_at(model, loader, batch_size, checkpoint.precision, dev)
+        errors[checkpoint.precision] = error_on(model, loader, checkpoint.precision, batch_size)
     entry = checkpoint.entry
     result = {
         "model": model_name,

@@ -70,10 +70,6 @@ def _published_source(d: Deck, kind: str) -> str | None:
     return best if counts[best] else None
 
 
-def _stated(value: float) -> float:
-    return value / 100 if value > 1 else value  # stated errors come as % or as fractions
-
-
 def table6(d: Deck) -> Slide:
     source = _published_source(d, "resnet")
     published = d.published[d.published.source == source].set_index("model") if source else None
@@ -90,10 +86,10 @@ def table6(d: Deck) -> Slide:
         if published is not None:
             known = model in published.index
             stated = published.stated_error.get(model) if "stated_error" in published else None
-            row += [f"{100 * _stated(stated):.2f}" if known and stated == stated and stated is not None else "—",
+            row += [f"{100 * stated:.2f}" if known and stated == stated and stated is not None else "—",
                     f"{100 * published.error[model]:.1f} ({published.split[model]})" if known else "—"]
         rows.append(row + [ours])
-    stated = (published.stated_error.dropna().map(_stated) if published is not None and "stated_error" in published
+    stated = (published.stated_error.dropna() if published is not None and "stated_error" in published
               else None)
     stated = stated[[m for m in RESNET if m in stated.index]] if stated is not None else None
     if stated is not None and len(stated) >= 2:
@@ -106,7 +102,8 @@ def table6(d: Deck) -> Slide:
     if source is not None:
         tables_read += ", " + d.record(f"Table 6 ({source})", d.sources.published, ["published.csv"], None)
     notes = d.notes([], d.runs, tables_read) + [d.s["table6.unit"]]
-    lines = (d.s["table6.lines"] if source is not None else []) + [d.data_line(d.runs)]
+    lines = ([d.t("table6.line.source", source=source), d.s["table6.line.seen"]] if source is not None else []) \
+        + [d.data_line(d.runs)]
     return Slide(d.t(f"table6.title.{key}", a=pct(ends.iloc[0]), b=pct(ends.iloc[-1]), d1=depths[0], d2=depths[1],
                      split=split), lines, table=[header] + rows, notes=notes)
 
@@ -210,7 +207,7 @@ def takeaways(d: Deck) -> Slide:
     stated = d.published[d.published.source == source].set_index("model").get("stated_error") if source else None
     stated = stated.dropna()[[m for m in RESNET if m in stated.dropna().index]] if stated is not None else None
     if stated is not None and len(stated) >= 2:
-        lines.append(d.t("takeaways.published", a=pct(_stated(stated.iloc[0])), b=pct(_stated(stated.iloc[-1]))))
+        lines.append(d.t("takeaways.published", a=pct(stated.iloc[0]), b=pct(stated.iloc[-1])))
     elif d.imagenet is not None:
         finals = d._finals(d.imagenet)
         if set(FIG4_PLAIN) <= set(finals.index):

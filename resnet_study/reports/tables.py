@@ -66,7 +66,6 @@ EVALUATIONS = ["model", "source", "error", "split", "images", "stated_error"]
 
 
 def _with_model(frame: pd.DataFrame) -> pd.DataFrame:
-    frame = frame.rename(columns={"stated error": "stated_error"})
     if "model" not in frame and "net" in frame:
         frame = frame.assign(model=frame.net)
     return frame
@@ -75,7 +74,7 @@ def _with_model(frame: pd.DataFrame) -> pd.DataFrame:
 def load_published(published_dir) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Evaluations of published checkpoints and their layer responses, as two frames.
 
-    Reads ``published.csv`` (source, net, depth, residual, images, error, split, stated error;
+    Reads ``published.csv`` (source, net, depth, residual, images, error, split, stated_error;
     errors as fractions) and the stacked ``responses.csv`` when ``published_dir`` holds them, else
     the ``*/evaluation.json`` and ``*/responses.csv`` that ``resnet-study evaluate --out`` writes.
     ``published_dir`` "" gives two empty frames; a folder with neither raises ``MissingResults``.

@@ -13,8 +13,6 @@ import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
-from filelock import FileLock, Timeout
-
 from .errors import StudyError
 
 
@@ -118,6 +116,8 @@ PROBE_SECONDS = 0.2
 def exclusive_lock(path: str | Path):
     """Yields True while this process holds ``path``'s lock (filelock's flock), False when another
     process does; the holder writes its name into the file for the next one's message."""
+    from filelock import FileLock, Timeout  # here: the command line imports this module and answers --help
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(path)

@@ -1,4 +1,4 @@
-"""``resnet-study bench``: training throughput of our step beside a conventional loop."""
+"""``resnet-study bench``: training throughput (images/s, effective FLOP/s) of our step beside a conventional loop."""
 
 from __future__ import annotations
 
@@ -14,10 +14,12 @@ def add_parser(sub) -> None:
     parser = sub.add_parser("bench", help="time training steps: our engine against a conventional loop")
     parser.add_argument("--model", default="cifar_resnet56", help="network to time (default cifar_resnet56)")
     parser.add_argument("--steps", type=int, default=50, help="timed steps (default 50)")
-    parser.add_argument("--warmup", type=int, default=10, help="untimed steps first (default 10)")
+    parser.add_argument("--warmup", type=int, default=10,
+                        help="untimed steps first: cuDNN autotuning and --compile's compilation (default 10)")
     parser.add_argument("--engine-only", action="store_true", help="skip the conventional loop")
     parser.add_argument("--profile", action="store_true",
-                        help="CUDA only: also profile the engine's step, GPU kernel time against launch gaps")
+                        help="also profile the engine's warm step: GPU kernel and busy time against the "
+                             "unprofiled wall time (kernels are counted on CUDA only)")
     parser.add_argument("--json", help="also write the result to this JSON file")
     add_config_flags(parser)
     parser.set_defaults(func=run)

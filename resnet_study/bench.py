@@ -73,7 +73,7 @@ def device_time(events) -> tuple[float, float, int]:
     time totals repeat the same kernels), and so are user annotations (ranges, not work). Kernel
     time sums the events; busy time is the union of their intervals (streams may overlap)."""
     spans = sorted((e.time_range.start, e.time_range.end) for e in events
-                   if e.device_type == torch.autograd.DeviceType.CUDA and not e.is_user_annotation)
+                   if e.device_type == torch.autograd.DeviceType.CUDA and not getattr(e, "is_user_annotation", False))
     kernels = sum(end - start for start, end in spans)
     busy, reach = 0.0, float("-inf")
     for start, end in spans:
@@ -221,6 +221,6 @@ def describe(result: dict) -> str:
             lines.append(f"  per step: {p['wall_ms_per_step']:.2f} ms wall; the profiler saw no device kernels")
         else:
             lines.append(f"  per step: {p['wall_ms_per_step']:.2f} ms wall (unprofiled), device busy "
-                         f"{p['busy_ms_per_step']:.2f} ms ({p['busy_share']:.0%}; kernels {p['kernel_ms_per_step']:.2f} ms),"
-                         f" {p['gap_ms_per_step']:.2f} ms of launch gaps")
+                         f"{p['busy_ms_per_step']:.2f} ms ({p['busy_share']:.0%}; kernels "
+                         f"{p['kernel_ms_per_step']:.2f} ms), {p['gap_ms_per_step']:.2f} ms of launch gaps")
     return "\n".join(lines)

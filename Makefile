@@ -16,10 +16,10 @@ CONSTRUCTED_OUT ?= runs/constructed
 IMAGENET_DIR    ?= $(DATA_DIR)
 IMAGENET_PRESET ?= imagenet_subset
 IMAGENET_OUT    ?= runs/imagenet-$(IMAGENET_PRESET)
-# make gpu-check: the machine's own python3 and torch, this checkout on PYTHONPATH, data in an ignored folder
+# make gpu-check: the machine's own python3 and torch, data in an ignored folder of the checkout (it travels with it)
 GPU_DATA ?= .gpu/data
 GPU_OUT  ?= results/bench
-SHARED_CIFAR ?= ../shared/data/cifar10-subset
+CIFAR    ?= $(DATA_DIR)
 
 .DEFAULT_GOAL := help
 .PHONY: help setup test test-all gpu-data gpu-check cifar-sweep cifar-quick cifar-study imagenet-sweep imagenet-study constructed models notebooks notebooks-refresh figures slides clean
@@ -96,10 +96,11 @@ slides: $(STAMP) ## The deck: build/slides.pptx and build/slides.pdf (SLIDES_LAN
 clean: ## Remove the environment and caches (keeps data/ and runs/)
 	rm -rf $(VENV) .pytest_cache *.egg-info
 
-gpu-data: ## Copy the shared CIFAR-10 subset (16 MB) into GPU_DATA for make gpu-check (SHARED_CIFAR=)
+gpu-data: ## Copy a CIFAR-10 folder into the checkout's ignored .gpu/data, so that it travels to a GPU (CIFAR=<folder> GPU_DATA=)
+	@test -d "$(CIFAR)/cifar-10-batches-py" || { echo "make gpu-data: $(CIFAR) holds no cifar-10-batches-py/; give CIFAR=<the folder holding it> (torchvision's download, or a subset in the same format)" >&2; exit 1; }
 	mkdir -p $(GPU_DATA)
-	cp -r $(SHARED_CIFAR)/cifar-10-batches-py $(GPU_DATA)/
+	cp -r $(CIFAR)/cifar-10-batches-py $(GPU_DATA)/
 	chmod -R u+w $(GPU_DATA)
 
-gpu-check: ## Every GPU check in at most 8 minutes: gpu tests, bench, sweeps, torchrun, compile, precisions (GPU_DATA= GPU_OUT=)
-	PYTHONPATH=$(CURDIR) $(PYTHON) scripts/gpu_check.py --data $(GPU_DATA) --out $(GPU_OUT)
+gpu-check: ## The GPU check in 7.5 minutes: bench, profile, compiled bench, precisions, gpu tests, sweeps, torchrun (GPU_DATA= GPU_OUT=)
+	$(PYTHON) scripts/gpu_check.py --data $(GPU_DATA) --out $(GPU_OUT)

@@ -32,7 +32,7 @@ def cpu_estimate(sweep: Sweep) -> Estimate | None:
     if not todo or sum(sweep.config(m, s).iterations * first.batch_size for m, s in todo) < 5_000_000:
         return None  # little to train: minutes even on a CPU, not worth a measurement
     deepest = max(sweep.models, key=lambda m: model_info(m).depth)
-    rate, trainer = measure_engine(sweep.config(deepest, sweep.seeds[0]), steps=3, warmup=2)
+    rate, _warmup_seconds, trainer = measure_engine(sweep.config(deepest, sweep.seeds[0]), steps=3, warmup=2)
     layer_rate = rate * model_info(deepest).depth  # images/s x layers
     seconds = sum(sweep.config(m, s).resolved(trainer.train_images).iterations * first.batch_size
                   * model_info(m).depth / layer_rate for m, s in todo)

@@ -14,10 +14,10 @@ import sys
 from .. import __version__
 from ..errors import StudyError
 from ..io import disk_full_error
-from . import bench, construct, evaluate, models, status, sweep, train, weights
+from . import bench, construct, evaluate, models, status, sweep, train, weights, why
 
 # One module per command, each with ``add_parser(subparsers)``; a new command is a module and an entry.
-COMMANDS = [models, train, bench, sweep, status, evaluate, weights, construct]
+COMMANDS = [models, train, bench, sweep, status, evaluate, weights, construct, why]
 
 
 class OneLineParser(argparse.ArgumentParser):

@@ -1,0 +1,42 @@
+"""One analysis run: images, device and precision resolved, its table opened under the folder's lock,
+the analysis computed into it, and ``run.json`` written with the time and images/s."""
+
+from __future__ import annotations
+
+from importlib import import_module
+from pathlib import Path
+
+from ..training.device import resolve_device
+from .images import choose_precision, fixed_images
+from .nets import NetSpec
+from .provenance import Provenance
+from .table import ResultsTable, writing
+
+# analysis -> (module, its run function); each module has COLUMNS and KEY for its table.
+MODULES = {"landscape": "landscape", "lesion": "lesion", "shatter": "shatter", "degeneracy": "degeneracy"}
+RUNS = {"landscape": "run_landscape", "lesion": "run_lesions", "shatter": "run_shatter",
+        "degeneracy": "run_degeneracy"}
+
+
+def run(analysis: str, specs: list[NetSpec], data_dir: str | Path, out: str | Path, *, images: int, seed: int,
+        device: str, precision: str, batch_size: int, options: dict, log=print) -> Path:
+    """Compute ``analysis`` for ``specs`` into ``out/<analysis>.csv``; returns the table's path.
+    A rerun with the same settings goes on where a killed one stopped."""
+    module = import_module(f".{MODULES[analysis]}", __package__)
+    dev = resolve_device(device)
+    precision = "fp32" if analysis == "shatter" else choose_precision(precision, dev)  # see shatter's docstring
+    count = images or 2 * options["lines"]
+    image_set = fixed_images(data_dir, count, seed)
+    settings = dict(analysis=analysis, data=str(Path(image_set.folder).resolve()), images=count, seed=seed,
+                    precision=precision, **options)
+    out = Path(out)
+    with writing(out):
+        table = ResultsTable(out / f"{analysis}.csv", module.COLUMNS, module.KEY, settings)
+        provenance = Provenance(out, analysis, settings, [s.label for s in specs], dev, precision)
+        with table:
+            passes = getattr(module, RUNS[analysis])(specs, image_set, table, seed=seed, precision=precision,
+                                                     batch_size=batch_size, device=dev, log=log, **options)
+        session = provenance.finish(passes)
+    log(f"{analysis}: {session['seconds']:.0f} s, {session['images_per_second']:.0f} images/s "
+        f"({session['cpu']}, {session['threads']} threads, {precision}); written: {out / f'{analysis}.csv'}")
+    return out / f"{analysis}.csv"

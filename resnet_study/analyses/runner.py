@@ -24,8 +24,9 @@ def run(analysis: str, specs: list[NetSpec], data_dir: str | Path, out: str | Pa
     A rerun with the same settings goes on where a killed one stopped."""
     module = import_module(f".{MODULES[analysis]}", __package__)
     dev = resolve_device(device)
-    precision = "fp32" if analysis == "shatter" else choose_precision(precision, dev)  # see shatter's docstring
-    count = images or 2 * options["lines"]
+    # Gradients and "never active" are measured at fp32 (see their modules' docstrings).
+    precision = "fp32" if analysis in ("shatter", "degeneracy") else choose_precision(precision, dev)
+    count = max(images, 2 * options.get("lines", 0))
     image_set = fixed_images(data_dir, count, seed)
     settings = dict(analysis=analysis, data=str(Path(image_set.folder).resolve()), images=count, seed=seed,
                     precision=precision, **options)

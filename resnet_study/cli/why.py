@@ -20,7 +20,7 @@ ANALYSES = {  # name: (help, default nets, default images)
     "lesion": ("error with blocks deleted at test time, singly and at random (Veit et al. 2016)",
                TWINS_20_56 + ["cifar_resnet110.akamaster"], 1000),
     "shatter": ("correlation of input gradients along a line of inputs, at init and trained (Balduzzi et al. 2017)",
-                ALL_TWINS + AKAMASTER, 0),
+                ALL_TWINS + AKAMASTER, 256),
     "degeneracy": ("dead channels, collapsed BN scales, effective rank, duplicate channels (Orhan & Pitkow 2018)",
                    ALL_TWINS, 1000),
 }

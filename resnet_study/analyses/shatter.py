@@ -69,6 +69,7 @@ def run_shatter(specs: list[NetSpec], images: ImageSet, table: ResultsTable, *, 
     each of ``init_depths`` at initialisation under each of ``seeds``. Returns input gradients taken."""
     jobs = [(spec, seed) for spec in specs]
     jobs += [(parse_net(f"cifar_{kind}{d}"), s) for d in init_depths for kind in ("plain", "resnet") for s in seeds]
+    jobs = list(dict.fromkeys(jobs))  # a net at init given in --nets is one of the init jobs
     todo = [(spec, s) for spec, s in jobs if not table.has(net=spec.label, seed=s, line=lines - 1, lag=max_lag)]
     bar = progress(len(jobs), len(jobs) - len(todo), "shatter")
     passes = 0

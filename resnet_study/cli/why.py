@@ -110,6 +110,10 @@ def _check(args) -> dict:
 def run(args: argparse.Namespace) -> None:
     options = _check(args)
     specs = _specs(args.nets, print)
+    for spec in specs if args.analysis == "lesion" and args.max_k else []:
+        blocks = (spec.depth - 2) // 2  # 3 stages of n two-layer blocks (section 4.2)
+        if args.max_k > blocks:
+            raise StudyError(f"--max-k {args.max_k} deletes more blocks than {spec.label} has ({blocks})")
     from ..analyses import runner
 
     out = Path(args.out or Path("results/why") / args.analysis)

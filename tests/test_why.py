@@ -161,3 +161,28 @@ def test_bad_input_is_one_sentence(argv, sentence, cifar_dir, tmp_path, capsys, 
         argv += ["--nets", "cifar_resnet8"]
     code, err = run(capsys, *argv, "--data-dir", cifar_dir, "--out", tmp_path / "out")
     assert code == 2 and sentence in err and "\n" not in err and "Traceback" not in err
+
+
+def test_report_modules_state_their_findings_in_both_languages(cifar_dir, tmp_path, capsys, quiet_warnings):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from resnet_study.reports import degeneracy, landscape, lesion, shatter
+
+    nets = ["--nets", "cifar_plain8,cifar_resnet8"]
+    for name, extra in (("landscape", ["--grid", 3]), ("lesion", ["--draws", 1]), ("degeneracy", []),
+                        ("shatter", ["--init-depths", "8,14", "--seeds", "0", "--points", 8, "--lines", 1,
+                                     "--max-lag", 2, "--images", 16])):
+        argv = [name, "--data-dir", cifar_dir, "--out", tmp_path / name, *extra]
+        argv += nets if name == "shatter" else [*nets, *FAST]
+        assert run(capsys, *argv)[0] == 0
+    for module, depth in ((landscape, 8), (lesion, 8), (degeneracy, 8), (shatter, None)):
+        assert module.STRINGS["en"].keys() == module.STRINGS["ko"].keys()
+        frame = module.load(tmp_path / module.TABLE.removesuffix(".csv"))
+        numbers = module.finding(frame) if depth is None else module.finding(frame, depth)
+        for lang in ("en", "ko"):
+            said = module.words(numbers, lang)
+            assert said["title"] and all("{" not in line for line in said["lines"])
+    assert lesion.figure(lesion.load(tmp_path / "lesion")).axes and shatter.figure(shatter.load(tmp_path / "shatter"))
+    assert landscape.contours(landscape.load(tmp_path / "landscape"), "ko").axes
+    assert degeneracy.figure(degeneracy.load(tmp_path / "degeneracy")).axes

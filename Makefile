@@ -22,7 +22,7 @@ GPU_OUT  ?= results/bench
 CIFAR    ?= $(DATA_DIR)
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test test-all gpu-data gpu-check cifar-sweep cifar-quick cifar-study imagenet-sweep imagenet-study constructed models notebooks notebooks-refresh figures slides clean
+.PHONY: help setup test test-all gpu-data gpu-check cifar-sweep cifar-quick cifar-study imagenet-sweep imagenet-study constructed why why-landscape why-lesion why-shatter why-degeneracy models notebooks notebooks-refresh figures slides clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -69,6 +69,13 @@ constructed: $(STAMP) ## Section 1's constructed solution: published plain/ResNe
 			--data-dir $(DATA_DIR) --preset quick --lr 0.001 --milestones "" --iterations 100 --log-every 10 \
 			--eval-every 20 --checkpoint-every 20 --out $(CONSTRUCTED_OUT)/$${kind}20-56 || exit 1; \
 	done
+
+WHY_OUT  ?= runs/why
+WHY_ARGS ?=
+why: why-lesion why-degeneracy why-shatter why-landscape ## The four analyses of "why shortcuts help" on the published twins (DATA_DIR= WHY_OUT= WHY_ARGS=)
+
+why-landscape why-lesion why-shatter why-degeneracy: why-%: $(STAMP) ## One analysis: loss landscape, lesions, shattered gradients, degeneracy audit (DATA_DIR= WHY_OUT= WHY_ARGS=)
+	$(BIN)/resnet-study $* --data-dir $(DATA_DIR) --out $(WHY_OUT)/$* $(WHY_ARGS)
 
 CIFAR_RESULTS    ?= results/cifar_study
 IMAGENET_RESULTS ?= results/imagenette_study

@@ -11,7 +11,7 @@ import pandas as pd
 from ..models import model_info
 from .tables import MissingResults
 
-TABLE, COMMAND = "degeneracy.csv", "resnet-study degeneracy --data-dir <cifar folder>"
+TABLE, COMMAND = "degeneracy.csv", "make why-degeneracy DATA_DIR=<cifar folder>"
 STRINGS = {
     "en": {
         "title.scale": "plain-{d}'s BN scales collapsed (mean |γ| {p_gamma} vs {r_gamma}), but only {p_dead}% of its channels are dead",
@@ -48,7 +48,7 @@ STRINGS = {
 def load(folder) -> pd.DataFrame:
     path = Path(folder) / TABLE
     if not path.exists():
-        raise MissingResults(f"{path} is missing; run `{COMMAND}`")
+        raise MissingResults(f"{path} does not exist; run `{COMMAND}`")
     return pd.read_csv(path)
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 from ..models import model_info
 from .tables import MissingResults
 
-TABLE, COMMAND = "landscape.csv", "resnet-study landscape --data-dir <cifar folder>"
+TABLE, COMMAND = "landscape.csv", "make why-landscape DATA_DIR=<cifar folder>"
 STRINGS = {
     "en": {
         "title": "Around its minimum ResNet-{d} is nearly convex, plain-{d} is not: {r_nc}% vs {p_nc}% non-convex",
@@ -42,7 +42,7 @@ STRINGS = {
 def load(folder) -> pd.DataFrame:
     path = Path(folder) / TABLE
     if not path.exists():
-        raise MissingResults(f"{path} is missing; run `{COMMAND}`")
+        raise MissingResults(f"{path} does not exist; run `{COMMAND}`")
     return pd.read_csv(path)
 
 

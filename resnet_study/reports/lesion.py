@@ -9,7 +9,7 @@ import pandas as pd
 from ..models import model_info
 from .tables import MissingResults
 
-TABLE, COMMAND = "lesion.csv", "resnet-study lesion --data-dir <cifar folder>"
+TABLE, COMMAND = "lesion.csv", "make why-lesion DATA_DIR=<cifar folder>"
 STRINGS = {
     "en": {
         "title": "Delete one block: ResNet-{d} loses at most {r_max} points, plain-{d} at least {p_min}",
@@ -37,7 +37,7 @@ def load(folder) -> pd.DataFrame:
 
     path = Path(folder) / TABLE
     if not path.exists():
-        raise MissingResults(f"{path} is missing; run `{COMMAND}`")
+        raise MissingResults(f"{path} does not exist; run `{COMMAND}`")
     return pd.read_csv(path)
 
 

@@ -22,6 +22,7 @@ from ..io import atomic_path
 from . import tables
 
 ROOT = Path(__file__).resolve().parents[2]
+WHY = ("landscape", "lesion", "shatter", "degeneracy")  # results/why/<name>/<name>.csv
 # notebook -> (which results folder, the tables it reads, the command that makes them)
 NOTEBOOKS = {
     "fig1_cifar_20_56": ("cifar", ["runs.csv", "curves.csv"]),
@@ -31,9 +32,12 @@ NOTEBOOKS = {
     "gradient_flow": ("cifar", ["runs.csv", "gradients.csv"]),
     "fig4_imagenet_18_34": ("imagenet", ["runs.csv", "curves.csv"]),
     "constructed_solution": ("constructed", []),  # one folder per construction, each with construct.csv
+    **{f"why_{name}": (name, [f"{name}.csv"]) for name in WHY},  # the analyses that followed the paper
 }
-SWEEPS = {"cifar": tables.CIFAR_SWEEP, "imagenet": tables.IMAGENET_SWEEP, "constructed": tables.CONSTRUCTED_RUN}
-COMMITTED = {"cifar": "cifar_study", "imagenet": "imagenette_study", "constructed": "constructed"}  # under results/
+SWEEPS = {"cifar": tables.CIFAR_SWEEP, "imagenet": tables.IMAGENET_SWEEP, "constructed": tables.CONSTRUCTED_RUN,
+          **{name: f"make why-{name} DATA_DIR=<cifar folder>" for name in WHY}}
+COMMITTED = {"cifar": "cifar_study", "imagenet": "imagenette_study", "constructed": "constructed",
+             **{name: f"why/{name}" for name in WHY}}  # under results/
 
 
 def check(stem: str, results_dir: Path) -> None:
@@ -79,13 +83,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cifar", default="results/cifar_study")
     parser.add_argument("--imagenet", default="results/imagenette_study")
     parser.add_argument("--constructed", default="results/constructed")
+    parser.add_argument("--why", default="results/why", help="folder of the analyses' folders (landscape/, ...)")
     parser.add_argument("--published", default="", help="published nets' evaluations for Fig. 7 and Table 6")
     parser.add_argument("--figures", default="build/figures")
     parser.add_argument("--out", default="build/notebooks")
     parser.add_argument("--refresh", action="store_true", help="execute notebooks/ in place on results/")
     args = parser.parse_args(argv)
     folders = {"cifar": Path(args.cifar).resolve(), "imagenet": Path(args.imagenet).resolve(),
-               "constructed": Path(args.constructed).resolve()}
+               "constructed": Path(args.constructed).resolve(),
+               **{name: (Path(args.why) / name).resolve() for name in WHY}}
     try:
         if args.published and not Path(args.published).is_dir():
             raise tables.MissingResults(f"{args.published} does not exist; run {tables.PUBLISHED_RUN}")

@@ -12,7 +12,7 @@ import pandas as pd
 from ..models import model_info
 from .tables import MissingResults
 
-TABLE, COMMAND = "shatter.csv", "resnet-study shatter --data-dir <cifar folder>"
+TABLE, COMMAND = "shatter.csv", "make why-shatter DATA_DIR=<cifar folder>"
 STRINGS = {
     "en": {
         "title": "At initialisation, plain nets' gradients shatter with depth, ResNets' do not",
@@ -41,7 +41,7 @@ STRINGS = {
 def load(folder) -> pd.DataFrame:
     path = Path(folder) / TABLE
     if not path.exists():
-        raise MissingResults(f"{path} is missing; run `{COMMAND}`")
+        raise MissingResults(f"{path} does not exist; run `{COMMAND}`")
     return pd.read_csv(path)
 
 

@@ -99,7 +99,8 @@ def run_degeneracy(specs: list[NetSpec], images: ImageSet, table: ResultsTable, 
             table.append(dict(net=spec.label, depth=spec.depth, residual=spec.residual, source=spec.source, **row))
         passes += len(x)
         bar.update(1)
-        log(f"{spec.label}: dead channels {100 * sum(r['dead_share'] * r['channels'] for r in rows) / sum(r['channels'] for r in rows):.1f}%, "
+        dead = sum(r["dead_share"] * r["channels"] for r in rows) / sum(r["channels"] for r in rows)
+        log(f"{spec.label}: dead channels {100 * dead:.1f}%, "
             f"mean |gamma| {sum(r['mean_abs_gamma'] for r in rows) / len(rows):.3f}, "
             f"mean rank share {sum(r['rank_share'] for r in rows) / len(rows):.2f}")
     bar.close()

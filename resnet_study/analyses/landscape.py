@@ -42,7 +42,8 @@ def filter_normalised(model: nn.Module, raw: dict[str, Tensor]) -> dict[str, Ten
         if p.dim() > 1:
             dims = tuple(range(1, p.dim()))
             norm = torch.linalg.vector_norm
-            d = d * (norm(p.detach().float(), dim=dims, keepdim=True) / norm(d, dim=dims, keepdim=True).clamp(min=1e-12))
+            scale = norm(p.detach().float(), dim=dims, keepdim=True) / norm(d, dim=dims, keepdim=True).clamp(min=1e-12)
+            d = d * scale
         out[name] = d
     return out
 

@@ -14,7 +14,8 @@ from .tables import MissingResults
 TABLE, COMMAND = "degeneracy.csv", "make why-degeneracy DATA_DIR=<cifar folder>"
 STRINGS = {
     "en": {
-        "title.scale": "plain-{d}'s BN scales collapsed (mean |γ| {p_gamma} vs {r_gamma}), but only {p_dead}% of its channels are dead",
+        "title.scale": "plain-{d}'s BN scales collapsed (mean |γ| {p_gamma} vs {r_gamma}), but only {p_dead}% "
+                       "of its channels are dead",
         "title.dead": "Plain-{d} has dead units: {p_dead}% of channels vs {r_dead}% in ResNet-{d}",
         "lines": ["Orhan & Pitkow 2018: plain nets sit near degenerate points of the loss",
                   "Dead channels {p_dead}% vs {r_dead}%; effective rank share {p_rank} vs {r_rank}; "

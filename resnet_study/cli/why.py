@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..errors import StudyError
 
-TWINS_20_56 = [f"cifar_{k}{d}.wooyeolbaek" for d in (20, 56) for k in ("plain", "resnet")]
+TWINS_20_56 = [f"cifar_{k}{d}.wooyeolbaek" for d in (56, 20) for k in ("plain", "resnet")]  # the headline first
 ALL_TWINS = [f"cifar_{k}{d}.wooyeolbaek" for d in (20, 32, 44, 56) for k in ("plain", "resnet")]
 AKAMASTER = [f"cifar_resnet{d}.akamaster" for d in (20, 32, 44, 56, 110)]
 ANALYSES = {  # name: (help, default nets, default images)

@@ -136,7 +136,7 @@ def test_a_killed_table_resumes_to_the_uninterrupted_one(cifar_dir, tmp_path, ca
     assert run(capsys, *argv, "--out", cut)[0] == 0
     assert (cut / "landscape.csv").read_text() == whole
     code, err = run(capsys, *argv[:-1], "16", "--out", cut)
-    assert code == 2 and "other settings (images)" in err and "\n" not in err
+    assert code == 2 and "other settings (images, images_sha1)" in err and "\n" not in err
 
 
 def test_lesion_sets_are_drawn_by_seed_k_and_draw():

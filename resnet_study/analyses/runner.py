@@ -3,6 +3,7 @@ the analysis computed into it, and ``run.json`` written with the time and images
 
 from __future__ import annotations
 
+import hashlib
 from importlib import import_module
 from pathlib import Path
 
@@ -28,12 +29,16 @@ def run(analysis: str, specs: list[NetSpec], data_dir: str | Path, out: str | Pa
     precision = "fp32" if analysis in ("shatter", "degeneracy") else choose_precision(precision, dev)
     count = max(images, 2 * options.get("lines", 0))
     image_set = fixed_images(data_dir, count, seed)
-    settings = dict(analysis=analysis, data=str(Path(image_set.folder).resolve()), images=count, seed=seed,
-                    precision=precision, **options)
+    # The images by content, not by path: the same images in another folder resume the same table.
+    digest = hashlib.sha1(image_set.images.tobytes() + image_set.labels.astype("int64").tobytes()).hexdigest()
+    settings = dict(analysis=analysis, images_sha1=digest[:16], images=count, seed=seed, precision=precision,
+                    **options)
     out = Path(out)
     with writing(out):
         table = ResultsTable(out / f"{analysis}.csv", module.COLUMNS, module.KEY, settings)
-        provenance = Provenance(out, analysis, settings, [s.label for s in specs], dev, precision)
+        provenance = Provenance(out, analysis, dict(settings, data=str(Path(image_set.folder).resolve()),
+                                                    training_images_in_folder=len(image_set.train)),
+                                [s.label for s in specs], dev, precision)
         with table:
             passes = getattr(module, RUNS[analysis])(specs, image_set, table, seed=seed, precision=precision,
                                                      batch_size=batch_size, device=dev, log=log, **options)

@@ -24,6 +24,7 @@ STRINGS = {
                   "scale reaches the classifier keeps |γ| {p_last}",
                   "Freedom allows the collapse but does not force it: ResNet-{d}'s first BN in each block is as free "
                   "and keeps |γ| {r_first}",
+                  "Shallower plain nets, equally free, keep mean |γ| {others}",
                   "On {images} training images of wooyeolBaek's plain-{d} and ResNet-{d}"],
         "panels": ["dead channels (%)", "mean |γ| of the layer's BN", "effective rank / channels",
                    "largest |correlation| of two channels"],
@@ -39,6 +40,7 @@ STRINGS = {
                   "되돌린다); 스케일이 분류기까지 가는 마지막 BN만 |γ| {p_last}를 유지",
                   "자유롭다고 반드시 붕괴하지는 않는다: ResNet-{d} 각 블록의 첫 BN도 똑같이 자유롭지만 "
                   "|γ| {r_first}",
+                  "똑같이 자유로운 더 얕은 plain 네트워크의 평균 |γ|: {others}",
                   "wooyeolBaek의 plain-{d}, ResNet-{d}, 학습 이미지 {images}장"],
         "panels": ["죽은 채널 (%)", "BN 평균 |γ|", "effective rank / 채널 수", "두 채널의 최대 |상관|"],
         "layer": "층",
@@ -73,6 +75,9 @@ def finding(frame: pd.DataFrame, depth: int = 56) -> dict:
                     f"{key}_last": round(float(rows.mean_abs_gamma.iloc[-1]), 2),
                     f"{key}_first": round(float(rows[rows.name.str.fullmatch(r"layer\d+\.\d+\.conv1")]
                                                 .mean_abs_gamma.mean()), 2)})
+    plain = frame[~frame.residual.astype(bool) & (frame.depth != depth)]
+    gammas = plain.groupby("depth").mean_abs_gamma.mean()
+    out["others"] = ", ".join(f"{g:.2f} (plain-{d})" for d, g in gammas.items()) or "-"
     out["collapsed_not_dead"] = out["p_gamma"] < out["r_gamma"] / 3 and out["p_dead"] < 5
     return out
 

@@ -17,7 +17,8 @@ STRINGS = {
     "en": {
         "title": "At initialisation, plain nets' gradients shatter with depth, ResNets' do not",
         "lines": ["Balduzzi et al. 2017: correlation of neighbouring gradients ~2^-L (plain) vs ~1/√L (ResNet)",
-                  "Ours at init: plain {p_slope} log2 per layer ({p_first} → {p_last} from {d1} to {d2} layers); "
+                  "Ours at init: plain {p_slope} log2 per layer (fit at {fit} layers; {p_first} → {p_last} from {d1} "
+                  "to {d2}); "
                   "ResNet ~L^{r_exp} ({r_first} → {r_last})",
                   "Trained nets: {t_min} to {t_max} (on training images of the published nets)"],
         "depth": "layers L", "corr": "correlation of neighbouring gradients", "lag": "lag (inputs apart)",
@@ -28,7 +29,7 @@ STRINGS = {
         "title": "초기화 상태에서 plain 네트워크의 기울기는 층이 깊어질수록 산산조각 나고, ResNet은 그렇지 않다",
         "lines": ["Balduzzi et al. 2017, shattered gradients (산산조각 난 기울기): 이웃 기울기의 상관 "
                   "~2^-L (plain) vs ~1/√L (ResNet)",
-                  "초기화 상태: plain 층당 {p_slope} log2 ({d1}층 {p_first} → {d2}층 {p_last}); "
+                  "초기화 상태: plain 층당 {p_slope} log2 ({fit}층에서 fit; {d1}층 {p_first} → {d2}층 {p_last}); "
                   "ResNet ~L^{r_exp} ({r_first} → {r_last})",
                   "학습된 네트워크: {t_min} ~ {t_max} (공개된 네트워크의 학습 이미지)"],
         "depth": "층 수 L", "corr": "이웃 기울기의 상관", "lag": "lag (입력 간격)",
@@ -52,14 +53,15 @@ def neighbours(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def finding(frame: pd.DataFrame) -> dict:
-    """Slopes at initialisation: plain, log2 of the correlation per layer (fitted where it is positive);
+    """Slopes at initialisation: plain, log2 of the correlation per layer (fitted at the depths where it
+    is above the noise: over 0.01 and three standard deviations across seeds and lines);
     ResNet, the exponent of L (log-log fit); and the trained nets' range."""
     table = neighbours(frame)
     init = table[~table.trained.astype(bool)]
     plain, res = init[~init.residual.astype(bool)], init[init.residual.astype(bool)]
     if plain.empty or res.empty:
         raise MissingResults(f"{TABLE} has no plain and residual nets at initialisation")
-    positive = plain[plain["mean"] > 0]
+    positive = plain[plain["mean"] > np.maximum(0.01, 3 * plain["std"].fillna(0))]  # above the noise floor
     p_slope = np.polyfit(positive.depth, np.log2(positive["mean"]), 1)[0] if len(positive) > 1 else float("nan")
     r_exp = np.polyfit(np.log(res.depth), np.log(res["mean"].clip(lower=1e-6)), 1)[0]
     trained = table[table.trained.astype(bool)]
@@ -69,7 +71,7 @@ def finding(frame: pd.DataFrame) -> dict:
             "r_last": f"{res['mean'].iloc[-1]:.2f}",
             "t_min": f"{trained['mean'].min():.2f}" if len(trained) else "-",
             "t_max": f"{trained['mean'].max():.2f}" if len(trained) else "-",
-            "plain_log2_per_layer": float(p_slope), "resnet_exponent": float(r_exp)}
+            "fit": ", ".join(str(d) for d in positive.depth), "plain_log2_per_layer": float(p_slope), "resnet_exponent": float(r_exp)}
 
 
 def words(numbers: dict, lang: str = "en") -> dict:

@@ -53,7 +53,7 @@ def test_notebooks_are_committed_with_their_figures_and_refresh_to_the_same_byte
     assert "**Ours**" in "".join(shown["cells"][3]["outputs"][0]["data"]["text/markdown"])  # ... and our finding
     images = [o for c in shown["cells"] for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
     # Fig. 7 draws each published source's nets (akamaster, wooyeolBaek) before ours.
-    assert len(images) == {"table6": 0, "fig7_layer_responses": 3, "why_landscape": 2}.get(notebook.stem, 1)
+    assert len(images) == {"table6": 0, "fig7_layer_responses": 3, "why_landscape": 3}.get(notebook.stem, 1)
     assert "0x7f" not in committed and "papermill" not in committed and '"execution"' not in committed
     copy = tmp_path / notebook.name
     copy.write_text(committed)

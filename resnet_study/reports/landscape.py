@@ -24,6 +24,8 @@ STRINGS = {
         "caveat": "A random 2-D slice can show non-convexity but cannot prove its absence; BN makes filter "
                   "normalisation imperfect. Loss on training images of these nets.",
         "alpha": "α (direction δ)", "beta": "β (direction η)", "loss": "log10 loss",
+        "axis": "1-D: the grid's axes (solid: α with β = 0, dotted: β with α = 0)", "step": "α or β",
+        "nats": "loss (nats, log scale)",
     },
     "ko": {
         "title": "최소점 주변의 비볼록 비율: ResNet-{d} {r_nc}% vs plain-{d} {p_nc}%, ResNet은 거의 볼록",
@@ -35,6 +37,8 @@ STRINGS = {
         "caveat": "랜덤 2-D 단면은 비볼록을 보여줄 수는 있어도 볼록함을 증명하지 못한다; BN 때문에 filter "
                   "normalization은 불완전하다. 이 네트워크들의 학습 이미지에서 잰 손실.",
         "alpha": "α (방향 δ)", "beta": "β (방향 η)", "loss": "log10 손실",
+        "axis": "1-D: 격자의 두 축 (실선: β = 0에서 α, 점선: α = 0에서 β)", "step": "α 또는 β",
+        "nats": "손실 (nats, 로그 축)",
     },
 }
 
@@ -145,4 +149,23 @@ def surfaces(frame: pd.DataFrame, lang: str = "en"):
         ax.plot_surface(a, b, np.minimum(loss, 10), cmap="viridis", linewidth=0, antialiased=True)
         ax.set(title=model_info(net.split(".")[0]).label, xlabel="α", ylabel="β", zlim=(0, 10))
     fig.text(0.01, 0.005, s["caveat"], fontsize=7, color="0.35", ha="left", va="bottom", wrap=True)
+    return fig
+
+
+def axes_1d(frame: pd.DataFrame, lang: str = "en"):
+    """The 1-D curves: the loss along each axis of the grid through the minimum, every net in one panel."""
+    from .plots import PALETTE
+
+    s = STRINGS[lang]
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for i, net in enumerate(_nets(frame)):
+        alphas, betas, loss = surface(frame, net)
+        residual = bool(frame[frame.net == net].residual.iloc[0])
+        colour = PALETTE["resnet" if residual else "plain"][(i // 2) * 2]
+        name = model_info(net.split(".")[0]).label
+        ax.plot(alphas, loss[np.argmin(np.abs(betas)), :], "-" if residual else "--", color=colour, label=name)
+        ax.plot(betas, loss[:, np.argmin(np.abs(alphas))], ":", color=colour)
+    ax.set(yscale="log", xlabel=s["step"], ylabel=s["nats"], title=s["axis"])
+    ax.legend(fontsize=8)
+    fig.tight_layout()
     return fig

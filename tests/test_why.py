@@ -214,3 +214,13 @@ def test_landscape_resumes_after_kill_9_to_the_same_table(cifar_dir, tmp_path):
     assert 7 <= rows < 49
     subprocess.run(argv + ["--out", str(tmp_path / "killed")], check=True, env=env, capture_output=True, timeout=600)
     assert table.read_text() == (tmp_path / "whole" / "landscape.csv").read_text()
+
+
+def test_a_run_folder_is_a_net_argument(cifar_dir, tmp_path, capsys, quiet_warnings):
+    run_dir = tmp_path / "r8"
+    assert run(capsys, "train", "--model", "cifar_resnet8", "--preset", "quick", "--iterations", 2, "--data-dir",
+               cifar_dir, "--out", run_dir, "--no-download")[0] == 0
+    spec = parse_net(str(run_dir))
+    assert (spec.label, spec.model, spec.source, spec.trained) == ("r8", "cifar_resnet8", "ours", True)
+    assert run(capsys, "degeneracy", "--data-dir", cifar_dir, "--nets", run_dir, "--out", tmp_path / "d", *FAST)[0] == 0
+    assert set(pd.read_csv(tmp_path / "d" / "degeneracy.csv").net) == {"r8"}

@@ -1,18 +1,13 @@
-"""Small pieces the training loop calls: the lr schedule and warm-up, divergence, and the probes
+"""Small pieces the training loop calls: the lr schedule and warm-up, and the rows of the probes
 it writes (per-layer gradient norms, Fig. 7's layer responses)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
+import pandas as pd
 import torch
 
 from ..config import TrainConfig
-from ..io import write_csv
 from .probes import conv_weights, layer_responses
-
-CURVE_COLUMNS = ["iteration", "epoch", "lr", "train_loss", "train_error", "test_error"]
-GRADIENT_COLUMNS = ["iteration", "layer", "name", "grad_norm"]
 
 
 def learning_rate(cfg: TrainConfig, iteration: int, warm: bool) -> float:
@@ -28,11 +23,6 @@ def warmed_up(cfg: TrainConfig, warm: bool, train_error: float) -> bool:
     return warm or train_error < cfg.warmup_error
 
 
-def note_divergence(first_bad: torch.Tensor, loss: torch.Tensor, iteration: int) -> None:
-    """Record in ``first_bad`` (on the device, no host sync) the first step whose loss is not finite."""
-    first_bad.copy_(torch.where((first_bad < 0) & ~torch.isfinite(loss), iteration + 1, first_bad))
-
-
 def gradient_rows(model: torch.nn.Module, norms: torch.Tensor, iteration: int) -> list[dict]:
     """gradients.csv rows: each main-path conv's gradient norm after ``iteration`` steps."""
     names = [name for name, _ in conv_weights(model)]
@@ -40,11 +30,11 @@ def gradient_rows(model: torch.nn.Module, norms: torch.Tensor, iteration: int) -
             for i, (name, norm) in enumerate(zip(names, norms.tolist()))]
 
 
-def write_responses(model: torch.nn.Module, loader, path: Path) -> None:
-    """Fig. 7: layer responses of the trained net on the test (or holdout) images, eval mode."""
+def responses(model: torch.nn.Module, loader) -> pd.DataFrame:
+    """responses.csv (Fig. 7): layer responses of the trained net on the test (or holdout) images, eval mode."""
     frame = layer_responses(model.eval(), loader.eval_batches(500))
     model.train()
-    write_csv(path, frame)
+    return frame
 
 
 def report(row: dict, cfg: TrainConfig, bar, log) -> None:

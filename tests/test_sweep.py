@@ -112,14 +112,14 @@ def test_yaml_config_and_overrides(tmp_path):
     sweep = load_sweep(spec, out=str(tmp_path / "out"), seeds=[1, 2], overrides={"iterations": 7})
     assert sweep.runs() == [("cifar_plain20", 1), ("cifar_plain20", 2), ("cifar_resnet20", 1), ("cifar_resnet20", 2)]
     cfg = sweep.config("cifar_resnet20", 1)
-    assert (cfg.preset, cfg.holdout, cfg.iterations, cfg.seed) == ("quick", 100, 7, 1)
+    assert (cfg.run.preset, cfg.data.holdout, cfg.optim.iterations, cfg.run.seed) == ("quick", 100, 7, 1)
 
 
 def test_paper_grid_is_fig6():
     sweep = load_sweep("experiments/cifar_sweep.yaml", out="x")
     assert sweep.models == [f"cifar_plain{d}" for d in (20, 32, 44, 56)] + \
         [f"cifar_resnet{d}" for d in (20, 32, 44, 56, 110)]
-    assert sweep.preset == "paper" and sweep.config("cifar_resnet110", 0).iterations == 64_000
+    assert sweep.preset == "paper" and sweep.config("cifar_resnet110", 0).optim.iterations == 64_000
 
 
 @pytest.mark.parametrize("content,sentence", [

@@ -8,7 +8,7 @@ reading load with it on first use.
 from importlib import import_module
 
 from . import cifar, imagenet  # noqa: F401  (register the families)
-from ._registry import ModelInfo, create_model, list_models, model_info
+from ._registry import ModelInfo, create_model, family_names, list_models, model_info, register_family
 from .published import PublishedWeights, list_weights, published_weights
 
 _LAZY = {
@@ -26,5 +26,6 @@ def __getattr__(name: str):  # PEP 562: torch-backed names load when first used
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["ModelInfo", "PublishedWeights", "create_model", "list_models", "list_weights", "model_info",
+__all__ = ["ModelInfo", "PublishedWeights", "create_model", "family_names", "list_models", "list_weights", "model_info",
+           "register_family",
            "published_weights", *_LAZY]

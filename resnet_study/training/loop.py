@@ -34,13 +34,13 @@ from .watch import RunWatch
 
 
 def build_model(cfg: TrainConfig, num_classes: int | None = None) -> torch.nn.Module:
-    """The run's network: ``cfg.model`` with its shortcut option and the data set's class count."""
-    return create_model(cfg.model, **cfg.model_kwargs(num_classes))
+    """The run's network: ``cfg.model.name`` with its shortcut option and the data set's class count."""
+    return create_model(cfg.model.name, **cfg.model.kwargs(num_classes))
 
 
 class Trainer:
     """One run of one network. ``Trainer(cfg, out).run()`` returns the summary dict; ``make_model()``
-    builds the net to start from instead of a fresh ``cfg.model`` (a checkpoint in ``out`` still wins)."""
+    builds the net to start from instead of a fresh ``cfg.model.name`` (a checkpoint in ``out`` still wins)."""
 
     def __init__(self, cfg: TrainConfig, out: str | Path, *, progress: bool | None = None, log=print, make_model=None):
         self.requested, self.out, self.make_model = cfg.validate(), Path(out), make_model
@@ -54,40 +54,40 @@ class Trainer:
     # ---- set-up ------------------------------------------------------------------------------
     def setup(self) -> None:
         """Device, data (on the device), net, SGD, precision and the run's logs; writes nothing."""
-        self.device = join_process_group(resolve_device(self.cfg.device), self.local_rank, self.world)
-        if self.cfg.batch_size % self.world:
-            raise StudyError(f"batch size {self.cfg.batch_size} does not split evenly across {self.world} processes")
+        self.device = join_process_group(resolve_device(self.cfg.run.device), self.local_rank, self.world)
+        if self.cfg.optim.batch_size % self.world:
+            raise StudyError(f"batch size {self.cfg.optim.batch_size} does not split evenly across {self.world} processes")
         cuda = self.device.type == "cuda"
         self.loaders = loaders = make_loaders(self.cfg, self.device, self.rank, self.world)
         for note in loaders.notes:
             self.log(f"warning: {note}")
         self.train_images = loaders.train_images
         self.cfg = cfg = self.cfg.resolved(loaders.train_images)
-        torch.manual_seed(cfg.seed)
+        torch.manual_seed(cfg.run.seed)
         self.model = (self.make_model or (lambda: build_model(cfg, loaders.description.get("classes"))))()
         self.model = self.model.to(self.device)
         torch.backends.cudnn.benchmark = cuda
-        if cfg.channels_last:  # faster convolutions with cuDNN and with oneDNN on CPUs
+        if cfg.run.channels_last:  # faster convolutions with cuDNN and with oneDNN on CPUs
             self.model = self.model.to(memory_format=torch.channels_last)
         # SGD with momentum 0.9 and weight decay 1e-4 on every parameter (sections 3.4, 4.2).
-        self.optimizer = torch.optim.SGD(self.model.parameters(), lr=cfg.lr, momentum=cfg.momentum,
-                                         weight_decay=cfg.weight_decay, **({"fused": True} if cuda else {}))
+        self.optimizer = torch.optim.SGD(self.model.parameters(), lr=cfg.optim.lr, momentum=cfg.optim.momentum,
+                                         weight_decay=cfg.optim.weight_decay, **({"fused": True} if cuda else {}))
         network = self.model
         if self.world > 1:
             network = torch.nn.parallel.DistributedDataParallel(
                 self.model, device_ids=[self.device.index] if cuda else None)
-        self.forward = torch.compile(network) if cfg.compile else network
+        self.forward = torch.compile(network) if cfg.run.compile else network
         self.set_precision(device_precision(requested_precision(cfg), self.device))
         self.train_loader, self.eval_loader, self.val_loader = loaders.train, loaders.eval, loaders.val
         self.metrics = torch.zeros(2, dtype=sum_dtype(self.device), device=self.device)  # loss sum, errors
         self.first_bad = torch.full((), -1, dtype=torch.int64, device=self.device)
-        deep = cfg.warmup_depth is not None and model_info(cfg.model).depth >= cfg.warmup_depth
+        deep = cfg.optim.warmup_depth is not None and model_info(cfg.model.name).depth >= cfg.optim.warmup_depth
         self.state = Progress(warm=not deep)
         self.grad_norms = None
         self.curves = RowLog(self.out / "curves.csv",
                              hooks.CURVE_COLUMNS + (["val_error"] if self.val_loader is not None else []))
         self.gradients = RowLog(self.out / "gradients.csv", hooks.GRADIENT_COLUMNS)
-        self.watch = RunWatch(self.out, cfg.tensorboard and self.main)
+        self.watch = RunWatch(self.out, cfg.run.tensorboard and self.main)
 
     def set_precision(self, precision: str) -> None:
         """Train in ``precision``: its autocast, and a loss scaler that is on for fp16 only."""
@@ -153,11 +153,11 @@ class Trainer:
 
     def _train(self) -> dict:
         cfg, s = self.cfg, self.state
-        bar = tqdm(total=cfg.iterations, initial=s.iteration, disable=not self.progress, desc=cfg.model,
+        bar = tqdm(total=cfg.optim.iterations, initial=s.iteration, disable=not self.progress, desc=cfg.model.name,
                    unit="it", dynamic_ncols=True)
         session_start = interval_start = time.perf_counter()
         wall_before, timed_images = s.wall_seconds, 0
-        while s.iteration < cfg.iterations and not s.stopped:
+        while s.iteration < cfg.optim.iterations and not s.stopped:
             it = s.iteration
             lr = hooks.learning_rate(cfg, it, s.warm)
             for group in self.optimizer.param_groups:
@@ -185,10 +185,10 @@ class Trainer:
                 if self.main:
                     self.curves.append([row])
                     s.curve_rows += 1
-                    self.watch.row(row, s, cfg.iterations, self.train_loader.global_batch)
+                    self.watch.row(row, s, cfg.optim.iterations, self.train_loader.global_batch)
                     self._record_gradients(it)
                 hooks.report(row, self.cfg, bar if self.progress else None, self.log)
-            if self.main and (it % cfg.checkpoint_every == 0 or it == cfg.iterations):
+            if self.main and (it % cfg.run.checkpoint_every == 0 or it == cfg.optim.iterations):
                 save_checkpoint(self.out, capture(self))
         bar.close()
         s.wall_seconds = wall_before + time.perf_counter() - session_start
@@ -199,7 +199,7 @@ class Trainer:
         s = self.state
         loss_sum, errors = self._all_reduce(self.metrics).tolist()
         self.metrics.zero_()
-        row = {"iteration": iteration, "epoch": round(epochs(iteration, self.cfg.batch_size, self.train_images), 4),
+        row = {"iteration": iteration, "epoch": round(epochs(iteration, self.cfg.optim.batch_size, self.train_images), 4),
                "lr": lr, "train_loss": loss_sum / s.interval_images, "train_error": errors / s.interval_images,
                "test_error": None}
         s.interval_images = 0
@@ -232,10 +232,10 @@ class Trainer:
         return summary
 
     def _evaluates_at(self, iteration: int) -> bool:
-        return iteration % self.cfg.eval_every == 0 or iteration == self.cfg.iterations
+        return iteration % self.cfg.run.eval_every == 0 or iteration == self.cfg.optim.iterations
 
     def _logs_at(self, iteration: int) -> bool:
-        return iteration % self.cfg.log_every == 0 or self._evaluates_at(iteration)
+        return iteration % self.cfg.run.log_every == 0 or self._evaluates_at(iteration)
 
     def _record_gradients(self, iteration: int) -> None:
         if self.grad_norms is not None:

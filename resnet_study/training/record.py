@@ -22,14 +22,14 @@ def run_record(trainer) -> dict:
     cfg = trainer.cfg
     return {
         "config": trainer.requested.to_dict(),
-        "schedule": {"iterations": cfg.iterations, "milestones": list(cfg.milestones),
-                     "epochs": round(epochs(cfg.iterations, cfg.batch_size, trainer.train_images), 2)},
-        "model": {"name": cfg.model, "kind": model_info(cfg.model).kind,
+        "schedule": {"iterations": cfg.optim.iterations, "milestones": list(cfg.optim.milestones),
+                     "epochs": round(epochs(cfg.optim.iterations, cfg.optim.batch_size, trainer.train_images), 2)},
+        "model": {"name": cfg.model.name, "kind": model_info(cfg.model.name).kind,
                   "parameters": sum(p.numel() for p in trainer.model.parameters())},
         "dataset": dict(trainer.loaders.description, processes=trainer.world), "notes": trainer.loaders.notes,
         "device": device_name(trainer.device), "cpu_threads": torch.get_num_threads(),
         "precision": {"autocast": trainer.precision, "requested": requested_precision(cfg),
-                      "grad_scaler": trainer.scaler.is_enabled(), "channels_last": cfg.channels_last},
+                      "grad_scaler": trainer.scaler.is_enabled(), "channels_last": cfg.run.channels_last},
         "torch_version": torch.__version__, "python_version": platform.python_version(),
         "commit": git_commit(), "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
@@ -39,11 +39,11 @@ def net_record(trainer) -> dict:
     """How to rebuild and feed the net from the checkpoint alone (``models.weights`` reads it):
     model name and options, the input normalisation with its statistics, the precision."""
     cfg, loader = trainer.cfg, trainer.train_loader
-    return {"model": cfg.model, "kwargs": cfg.model_kwargs(trainer.loaders.description.get("classes")),
-            "normalize": cfg.input_normalization,
+    return {"model": cfg.model.name, "kwargs": cfg.model.kwargs(trainer.loaders.description.get("classes")),
+            "normalize": cfg.data.input_normalization,
             "mean": getattr(loader, "mean", torch.zeros(3, 1, 1)).cpu(),
             "std": getattr(loader, "std", torch.ones(3, 1, 1)).cpu(),
-            "holdout": cfg.holdout, "precision": trainer.precision}
+            "holdout": cfg.data.holdout, "precision": trainer.precision}
 
 
 def capture(trainer) -> Checkpoint:
@@ -62,7 +62,7 @@ def resume(trainer) -> bool:
         return False
     path = trainer.out / "checkpoint.pt"
     check_same_config(trainer.out, trainer.requested.to_dict(), checkpoint.config, "checkpoint")
-    check_same_numerics(path, checkpoint, trainer.loaders.fingerprint, trainer.cfg.data_dir, trainer.device)
+    check_same_numerics(path, checkpoint, trainer.loaders.fingerprint, trainer.cfg.data.data_dir, trainer.device)
     restore(trainer.model, checkpoint.model, path)
     restore(trainer.optimizer, checkpoint.optimizer, path)
     trainer.metrics.copy_(checkpoint.metrics)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import itertools
 import tempfile
 import time
-from pathlib import Path
 
 import torch
 import torch.nn.functional as F

@@ -215,7 +215,8 @@ def test_paper_preset_on_a_cpu_says_how_long_it_would_take(cifar_dir, tmp_path):
     sentence = estimate.text
     assert estimate.hours > 1  # 64k iterations of 128 on a CPU
     assert "320 training images, 64,000 iterations of 128 are 25,600 epochs" in sentence  # a subset says so
-    assert "no GPU" in sentence and "cifar_plain14" in sentence and "hours" in sentence and "make cifar-study" in sentence
+    assert "no GPU" in sentence and "cifar_plain14" in sentence
+    assert "hours" in sentence and "make cifar-study" in sentence
     assert cpu_estimate(Sweep(out=str(tmp_path), models=["cifar_resnet8"], preset="quick",
                               overrides={"data_dir": str(cifar_dir)})) is None
     assert cpu_estimate(Sweep(out=str(tmp_path), models=["cifar_resnet8"], overrides={"data_dir": str(cifar_dir),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..errors import StudyError
 from ..io import read_json
 from ..presets import PRESETS
-from .schema import KEYS, TrainConfig, key_default, key_type
+from .schema import KEYS, TrainConfig, key_type
 from .values import check_value
 
 # Keys that were renamed: old -> new. A user who types the old name is told the new one.

@@ -101,7 +101,8 @@ class DataSetInfo:
 DATASETS = {
     # Section 4.2: 50k training and 10k test images of 32x32, per-pixel mean subtracted.
     "cifar10": DataSetInfo("cifar10", "CIFAR-10", "cifar", None, "test", "factory:cifar_loaders",
-                           "factory:prepare_cifar", "factory:read_cifar", "conventional:cifar_loader", "conventional:check_cifar",
+                           "factory:prepare_cifar", "factory:read_cifar", "conventional:cifar_loader",
+                           "conventional:check_cifar",
                            estimated_presets=("paper", "paper_epochs")),
     # Section 3.4: ImageNet and its subsets in ImageFolder layout, per-channel ImageNet statistics.
     "imagefolder": DataSetInfo("imagefolder", "ImageFolder data", "imagenet", "imagenet", "val",

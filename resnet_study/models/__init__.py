@@ -8,7 +8,8 @@ reading load with it on first use.
 from importlib import import_module
 
 from . import cifar, imagenet  # noqa: F401  (register the families)
-from ._registry import ModelInfo, create_model, family_names, list_models, model_info, register_family
+from ._registry import ModelInfo, family_names, list_models, model_info, register_family, unregister_family
+from .create import create_model
 from .published import PublishedWeights, list_weights, published_weights
 
 _LAZY = {
@@ -27,5 +28,4 @@ def __getattr__(name: str):  # PEP 562: torch-backed names load when first used
 
 
 __all__ = ["ModelInfo", "PublishedWeights", "create_model", "family_names", "list_models", "list_weights", "model_info",
-           "register_family",
-           "published_weights", *_LAZY]
+           "published_weights", "register_family", "unregister_family", *_LAZY]

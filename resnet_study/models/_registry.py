@@ -122,19 +122,22 @@ def family_names(family: str) -> list[str]:
     return [f"{prefix}<D>" for f in pairs for prefix in (f.residual, f.plain)]
 
 
-def create_model(name: str, weights=None, **kwargs) -> nn.Module:
-    """Build a registered model by name, e.g. ``create_model("cifar_plain56", shortcut="B")``.
-
-    ``weights``: a published tag (``"akamaster"``, ``"wooyeolbaek"``: see ``list_weights()``)
-    or a file (our ``checkpoint.pt``, or a state dict in a layout of ``models.layouts``), loaded
-    with the options its net needs; ``layout=`` and ``download=`` as ``models.weights.load_weights``.
-    """
-    if weights is not None:
-        from .weights import load_pretrained
-
-        return load_pretrained(name, weights, **kwargs)
+def build(name: str, **options) -> nn.Module:
+    """A fresh registered net: ``build("cifar_plain56", shortcut="B")`` (``create_model`` also loads weights)."""
     family, residual, depth = _parse(name)
-    return family.builder(depth, residual, **kwargs)
+    return family.builder(depth, residual, **options)
+
+
+def models_of_depth(depth: int) -> list[str]:
+    """Every registered name of ``depth`` layers that its family builds, e.g. for 20: cifar_resnet20, cifar_plain20."""
+    names = []
+    for f in {id(f): f for f in _FAMILIES.values()}.values():
+        try:
+            f.check_depth(depth)
+        except StudyError:
+            continue
+        names += [f"{f.residual}{depth}", f"{f.plain}{depth}"]
+    return names
 
 
 def list_models(pattern: str = "*") -> list[str]:

@@ -7,6 +7,10 @@ bold lines test error (Fig. 1, 4, 6).
 
 from __future__ import annotations
 
+import functools
+from contextlib import contextmanager
+from typing import Callable
+
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
@@ -16,7 +20,29 @@ from ..paper import REPRODUCTIONS, TABLE6
 from .findings import label
 from .tables import MissingResults
 
-sns.set_theme(context="notebook", style="whitegrid")
+
+
+@contextmanager
+def theme():
+    """seaborn's notebook context and whitegrid style for the figures drawn inside; matplotlib's
+    settings are as they were afterwards (importing this module changes nothing)."""
+    with plt.rc_context():
+        sns.set_theme(context="notebook", style="whitegrid")
+        yield
+
+
+def themed(draw: Callable[..., plt.Figure]) -> Callable[..., plt.Figure]:
+    """``draw`` run inside ``theme()``."""
+    @functools.wraps(draw)
+    def drawn(*args, **kwargs):
+        with theme():
+            return draw(*args, **kwargs)
+    return drawn
+
+
+def line_style(model: str) -> str:
+    """Plain nets dashed, ResNets solid (as the paper's figures)."""
+    return "-" if model_info(model).residual else "--"
 
 
 def _require(frame: pd.DataFrame, models: list[str], what: str, sweep: str) -> list[str]:
@@ -53,6 +79,7 @@ def _caption(fig: plt.Figure, text: str) -> None:
         fig.text(0.01, -0.02, text, fontsize=8, color="0.35", ha="left", va="top")
 
 
+@themed
 def error_curves(curves: pd.DataFrame, panels: list[list[str]], titles: list[str], *, sweep: str,
                  what: str = "this figure", split_axes: bool = False, caption: str = "", x: str = "iteration",
                  test_label: str = "test") -> plt.Figure:
@@ -99,6 +126,7 @@ def error_curves(curves: pd.DataFrame, panels: list[list[str]], titles: list[str
     return fig
 
 
+@themed
 def layer_response_figure(responses: pd.DataFrame, models: list[str], *, sweep: str, caption: str = "",
                           published: pd.DataFrame | None = None) -> plt.Figure:
     """Fig. 7: std of layer responses, in layer order (top) and sorted by magnitude (bottom).
@@ -109,7 +137,7 @@ def layer_response_figure(responses: pd.DataFrame, models: list[str], *, sweep: 
     present = _require(responses, models, "Fig. 7", sweep)
     published = published if published is not None else pd.DataFrame(columns=["model", "source", "layer", "std"])
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 6.5 if published.empty else 8))
-    lines = [(responses[responses.model == model], model, dict(ls="--" if "plain" in model else "-", marker=".",
+    lines = [(responses[responses.model == model], model, dict(ls=line_style(model), marker=".",
                                                                  label=label(model))) for model in present]
     lines += [(frame, model, dict(ls=":", marker="x", label=f"{label(model)}, {published_label(source)}"))
               for (model, source), frame in published.groupby(["model", "source"])]
@@ -126,6 +154,7 @@ def layer_response_figure(responses: pd.DataFrame, models: list[str], *, sweep: 
     return fig
 
 
+@themed
 def gradient_figure(gradients: pd.DataFrame, models: list[str], *, sweep: str, caption: str = "") -> plt.Figure:
     """Per-layer gradient norm at initialisation and at the last logged iteration, log scale."""
     present = _require(gradients, models, "the gradient-flow figure", sweep)
@@ -134,7 +163,7 @@ def gradient_figure(gradients: pd.DataFrame, models: list[str], *, sweep: str, c
         frame = gradients[gradients.model == model]
         for ax, iteration in zip(axes, [0, frame.iteration.max()]):
             at = frame[frame.iteration == iteration].groupby("layer", as_index=False)["grad_norm"].mean()
-            ax.plot(at.layer, at.grad_norm, color=color(model), ls="--" if "plain" in model else "-",
+            ax.plot(at.layer, at.grad_norm, color=color(model), ls=line_style(model),
                     marker=".", label=label(model))
             ax.set_title("at initialisation" if iteration == 0 else f"at iteration {iteration}")
     for ax in axes:

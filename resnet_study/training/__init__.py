@@ -2,7 +2,8 @@
 
 ``train(cfg, out)`` / ``Trainer`` (loop), the checkpoint schema (checkpoint), the run folder's
 files and lock (runfolder), device (device), precision by device capability (precision), the
-run's live views (watch: progress.json, TensorBoard), the loop's small parts (hooks), probes of a net (probes: Fig. 7's layer responses, gradient norms) and evaluation (evaluate).
+run's live views (watch: progress.json, TensorBoard), the loop's small parts (hooks), probes of a
+net (probes: Fig. 7's layer responses, gradient norms) and evaluation (evaluate).
 Names load on first use, so reading a run folder's files imports no torch.
 """
 

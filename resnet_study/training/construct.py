@@ -58,8 +58,9 @@ class Construction:
         self.scratch = scratch if scratch is not None or is_path(weights) else weights
         for tag, net in ((weights, source), (self.scratch, cfg.model.name)):
             if tag is not None and not is_path(tag) and published_weights(tag, net).normalize != cfg.data.normalize:
-                raise StudyError(f"{tag}'s {net} takes {published_weights(tag, net).normalize} input normalisation but "
-                                 f"construct evaluates and trains with {cfg.data.normalize} (--normalize pixel or channel)")
+                raise StudyError(f"{tag}'s {net} takes {published_weights(tag, net).normalize} input normalisation "
+                                 f"but construct evaluates and trains with {cfg.data.normalize} (--normalize pixel "
+                                 f"or channel)")
         self.arms = arms
         check_writable(self.out)
         self.request = {"model": cfg.model.name, "from": source, "weights": weights, "scratch": self.scratch,

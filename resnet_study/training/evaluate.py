@@ -199,5 +199,6 @@ def describe(result: dict) -> str:
     if result["stated_error"] is not None:
         line += f"\nits authors state {100 * result['stated_error']:.2f}% error on the official test set"
     elif result["best_prec1"] is not None:
-        line += f"\nthe checkpoint states best_prec1 {result['best_prec1']:.2f} ({100 - result['best_prec1']:.2f}% error)"
+        best = result["best_prec1"]
+        line += f"\nthe checkpoint states best_prec1 {best:.2f} ({100 - best:.2f}% error)"
     return line

@@ -55,8 +55,8 @@ class Trainer:
     def setup(self) -> None:
         """Device, data (on the device), net, SGD, precision and the run's logs; writes nothing."""
         self.device = join_process_group(resolve_device(self.cfg.run.device), self.local_rank, self.world)
-        if self.cfg.optim.batch_size % self.world:
-            raise StudyError(f"batch size {self.cfg.optim.batch_size} does not split evenly across {self.world} processes")
+        if (batch := self.cfg.optim.batch_size) % self.world:
+            raise StudyError(f"batch size {batch} does not split evenly across {self.world} processes")
         cuda = self.device.type == "cuda"
         self.loaders = loaders = make_loaders(self.cfg, self.device, self.rank, self.world)
         for note in loaders.notes:
@@ -137,7 +137,7 @@ class Trainer:
             return finished
         self.setup()  # loads the data: bad data stops here, before anything is written
         with writer_lock(self.out) if self.main else contextlib.nullcontext():
-            check_same_run(self.out, self.requested.to_dict())  # another writer may have changed the folder while the data loaded
+            check_same_run(self.out, self.requested.to_dict())  # another writer may have changed it meanwhile
             if (finished := finished_summary(self.out, self.log)) is not None:
                 return finished
             resumed = resume(self)
@@ -199,9 +199,9 @@ class Trainer:
         s = self.state
         loss_sum, errors = self._all_reduce(self.metrics).tolist()
         self.metrics.zero_()
-        row = {"iteration": iteration, "epoch": round(epochs(iteration, self.cfg.optim.batch_size, self.train_images), 4),
-               "lr": lr, "train_loss": loss_sum / s.interval_images, "train_error": errors / s.interval_images,
-               "test_error": None}
+        epoch = round(epochs(iteration, self.cfg.optim.batch_size, self.train_images), 4)
+        row = {"iteration": iteration, "epoch": epoch, "lr": lr, "train_loss": loss_sum / s.interval_images,
+               "train_error": errors / s.interval_images, "test_error": None}
         s.interval_images = 0
         s.final_train_error = row["train_error"]
         if self._evaluates_at(iteration):

@@ -3,8 +3,8 @@
 One process writes a run folder at a time: it holds an flock on ``.lock``. ``curves.csv`` and
 ``gradients.csv`` grow by appended rows; the checkpoint records how many rows each held when it
 was taken, so a resumed run first cuts them back to that, and the folder always tells the
-story of one uninterrupted run. The Trainer writes folders through this module (the checkpoint through ``checkpoint``); the
-sweep's tables and ``responses`` read them through it. It imports no torch.
+story of one uninterrupted run. The Trainer writes folders through this module (the checkpoint
+through ``checkpoint``); the sweep's tables and ``responses`` read them through it. It imports no torch.
 """
 
 from __future__ import annotations

@@ -1,6 +1,8 @@
 """The package's shape (issue 15): imports go one way, down the layers, and modules stay short."""
 
 import ast
+import os
+import subprocess
 import sys
 import unicodedata
 from pathlib import Path
@@ -178,3 +180,17 @@ def test_no_line_is_longer_than_the_limit():
 def test_the_limit_is_the_configured_one():
     settings = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())
     assert settings["tool"]["ruff"]["line-length"] == LINE_LIMIT
+
+
+def test_importing_a_module_changes_no_global_setting():
+    # Plotting styles and matplotlib's backend are set where figures are drawn, not at import.
+    script = ("import importlib, pkgutil, matplotlib, resnet_study\n"
+              "before = dict(matplotlib.rcParams)\n"
+              "for m in pkgutil.walk_packages(resnet_study.__path__, 'resnet_study.'):\n"
+              "    if not m.name.endswith('__main__'):\n"
+              "        importlib.import_module(m.name)\n"
+              "changed = sorted(k for k, v in matplotlib.rcParams.items() if before[k] != v)\n"
+              "assert not changed, changed\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            env={**os.environ, "PYTHONPATH": str(PACKAGE.parent), "MPLBACKEND": "agg"})
+    assert result.returncode == 0, result.stderr[-2000:]

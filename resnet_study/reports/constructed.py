@@ -18,7 +18,7 @@ import seaborn as sns
 
 from ..models import model_info
 from .findings import Finding, label
-from .plots import color, themed
+from .plots import ThemedFigure, color, themed
 from .tables import CONSTRUCTED_RUN, MissingResults, load_constructed, require_folder
 
 ROLES = ["shallow", "built", "from scratch", "built, trained on (trained_on)", "built, trained on (frozen_bn)"]
@@ -58,7 +58,7 @@ def constructed_figure(table: pd.DataFrame, curves: pd.DataFrame, *, caption: st
     split = _eval_split(table)
     constructions = list(dict.fromkeys(table.construction))
     fig, axes = plt.subplots(len(constructions), 2, figsize=(11, 3.6 * len(constructions)), squeeze=False,
-                             gridspec_kw={"width_ratios": [1, 1.3]})
+                             gridspec_kw={"width_ratios": [1, 1.3]}, FigureClass=ThemedFigure)
     for (bars, lines), name in zip(axes, constructions):
         rows = table[(table.construction == name) & (table.split == split)].set_index("role")
         roles = [r for r in ROLES if r in rows.index]

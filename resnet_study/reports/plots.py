@@ -14,12 +14,12 @@ from typing import Callable
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
+from matplotlib.figure import Figure
 
 from ..models import model_info
 from ..paper import REPRODUCTIONS, TABLE6
 from .findings import label
 from .tables import MissingResults
-
 
 
 @contextmanager
@@ -31,8 +31,17 @@ def theme():
         yield
 
 
+class ThemedFigure(Figure):
+    """A figure that is drawn in ``theme()`` wherever it is drawn (``savefig``, a notebook's
+    display): matplotlib reads fonts and ticks from its settings when it draws."""
+
+    def draw(self, renderer):
+        with theme():
+            super().draw(renderer)
+
+
 def themed(draw: Callable[..., plt.Figure]) -> Callable[..., plt.Figure]:
-    """``draw`` run inside ``theme()``."""
+    """``draw`` run inside ``theme()``; it makes its figure with ``FigureClass=ThemedFigure``."""
     @functools.wraps(draw)
     def drawn(*args, **kwargs):
         with theme():
@@ -92,7 +101,8 @@ def error_curves(curves: pd.DataFrame, panels: list[list[str]], titles: list[str
     _require(curves, [m for group in panels for m in group], what, sweep)
     mean = _mean_curves(curves)
     columns = 2 if split_axes else len(panels)
-    fig, axes = plt.subplots(1, columns, figsize=(5.2 * columns, 4), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(1, columns, figsize=(5.2 * columns, 4), sharey=True, squeeze=False,
+                             FigureClass=ThemedFigure)
     for p, group in enumerate(panels):
         for model in group:
             run = mean[mean.model == model]
@@ -136,7 +146,7 @@ def layer_response_figure(responses: pd.DataFrame, models: list[str], *, sweep: 
     """
     present = _require(responses, models, "Fig. 7", sweep)
     published = published if published is not None else pd.DataFrame(columns=["model", "source", "layer", "std"])
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 6.5 if published.empty else 8))
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 6.5 if published.empty else 8), FigureClass=ThemedFigure)
     lines = [(responses[responses.model == model], model, dict(ls=line_style(model), marker=".",
                                                                  label=label(model))) for model in present]
     lines += [(frame, model, dict(ls=":", marker="x", label=f"{label(model)}, {published_label(source)}"))
@@ -158,7 +168,7 @@ def layer_response_figure(responses: pd.DataFrame, models: list[str], *, sweep: 
 def gradient_figure(gradients: pd.DataFrame, models: list[str], *, sweep: str, caption: str = "") -> plt.Figure:
     """Per-layer gradient norm at initialisation and at the last logged iteration, log scale."""
     present = _require(gradients, models, "the gradient-flow figure", sweep)
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True, FigureClass=ThemedFigure)
     for model in present:
         frame = gradients[gradients.model == model]
         for ax, iteration in zip(axes, [0, frame.iteration.max()]):

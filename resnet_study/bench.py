@@ -58,9 +58,8 @@ def time_engine(trainer: Trainer, steps: int, warmup: int) -> tuple[float, float
 def training_flops_per_image(cfg) -> int:
     """FLOPs of one image's share of a training step: ``FLOPS_PER_MAC_TRAINING`` per multiply-add of
     the forward pass at the run's input size (ImageFolder nets at ``cfg.data.image_size``)."""
-    size = model_info(cfg.model.name).input_size
-    if cfg.data.dataset == "imagefolder":  # the ImageNet nets pool globally: any crop size runs
-        size = (size[0], cfg.data.image_size, cfg.data.image_size)
+    # The ImageNet nets pool globally: any crop size runs.
+    size = dataset_info(cfg.data.dataset).input_size(cfg, model_info(cfg.model.name))
     with torch.device("meta"):  # no weights allocated: counting takes milliseconds
         model = build_model(cfg)
     return FLOPS_PER_MAC_TRAINING * count_macs(model, size)

@@ -48,6 +48,7 @@ class DataSetInfo:
     conventional: str | None = None  # "module:function(cfg, pin_memory)": torchvision's DataLoader (bench)
     conventional_check: str | None = None  # "module:function(cfg)": one sentence unless that loader can read it
     estimated_presets: tuple[str, ...] = ()  # presets whose CPU time a sweep estimates before it starts
+    sized: bool = False  # the config's image_size is the nets' input size (else the net's own input_size)
     rules: Callable = _no_rule  # rules(cfg): one sentence for a config this data cannot train
     hint: str = ""  # told to whoever gives one of this family's nets to another data set
 
@@ -63,6 +64,11 @@ class DataSetInfo:
         if info.family != self.family:
             hint = next((d.hint for d in DATASETS.values() if d.family == info.family), "")
             raise StudyError(f"{self.title} takes {self.models} models; got {info.name}{hint}")
+
+    def input_size(self, cfg, info) -> tuple[int, int, int]:
+        """(channels, height, width) of the images the net ``info`` (a ``ModelInfo``) sees in training."""
+        size = info.input_size
+        return (size[0], cfg.data.image_size, cfg.data.image_size) if self.sized else size
 
     def check(self, cfg) -> None:
         """One sentence unless ``cfg`` (a ``TrainConfig``) can train on this data set."""
@@ -106,7 +112,7 @@ DATASETS = {
                            estimated_presets=("paper", "paper_epochs")),
     # Section 3.4: ImageNet and its subsets in ImageFolder layout, per-channel ImageNet statistics.
     "imagefolder": DataSetInfo("imagefolder", "ImageFolder data", "imagenet", "imagenet", "val",
-                               "factory:folder_loaders", "factory:prepare_folder", rules=_folder_rules,
+                               "factory:folder_loaders", "factory:prepare_folder", rules=_folder_rules, sized=True,
                                hint=" (ImageNet nets train with --preset imagenet_subset or imagenet_quick)"),
 }
 

@@ -24,7 +24,7 @@ class Sweep:
     models: list[str]
     seeds: list[int] = field(default_factory=lambda: [0])
     preset: str = "paper"
-    overrides: dict = field(default_factory=dict)  # TrainConfig fields, e.g. data_dir, iterations
+    overrides: dict = field(default_factory=dict)  # flat config keys (config.KEYS), e.g. data_dir, iterations
     name: str = "sweep"
     nproc_per_run: int = 1  # > 1: each run is a DistributedDataParallel job started with torchrun
 

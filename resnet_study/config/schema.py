@@ -98,12 +98,15 @@ def key_type(key: str):
 
 
 def key_default(key: str):
+    """A flat key's value when no preset or override sets it (the paper's, section 4.2)."""
     section, name = KEYS[key]
     return getattr(SECTIONS[section](), name)
 
 
 @dataclass(frozen=True)
 class TrainConfig:
+    """One run's recipe by concern; ``make_config`` builds one from a preset and overrides."""
+
     model: ModelConfig = field(default_factory=ModelConfig)
     data: DataConfig = field(default_factory=DataConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)

@@ -39,6 +39,9 @@ class ThemedFigure(Figure):
         with theme():
             super().draw(renderer)
 
+    def __repr__(self) -> str:  # as a notebook shows it: "<Figure size 1100x400 with 2 Axes>"
+        return super().__repr__().replace(type(self).__name__, "Figure", 1)
+
 
 def themed(draw: Callable[..., plt.Figure]) -> Callable[..., plt.Figure]:
     """``draw`` run inside ``theme()``; it makes its figure with ``FigureClass=ThemedFigure``."""

@@ -75,10 +75,10 @@ def parse_text(text: str, hint, name: str):
     if type(None) in options and text.lower() in ("none", "null", ""):
         return None
     kind = next(o for o in options if o is not type(None))
+    if typing.get_origin(kind) is Literal:
+        check_value(text, kind, name)
+        return text
     try:
-        if typing.get_origin(kind) is Literal:
-            check_value(text, kind, name)
-            return text
         if kind is bool:
             if text.lower() not in ("1", "0", "true", "false", "yes", "no"):
                 raise ValueError

@@ -71,7 +71,8 @@ def finding(frame: pd.DataFrame) -> dict:
             "r_last": f"{res['mean'].iloc[-1]:.2f}",
             "t_min": f"{trained['mean'].min():.2f}" if len(trained) else "-",
             "t_max": f"{trained['mean'].max():.2f}" if len(trained) else "-",
-            "fit": ", ".join(str(d) for d in positive.depth), "plain_log2_per_layer": float(p_slope), "resnet_exponent": float(r_exp)}
+            "fit": ", ".join(str(d) for d in positive.depth), "plain_log2_per_layer": float(p_slope),
+            "resnet_exponent": float(r_exp)}
 
 
 def words(numbers: dict, lang: str = "en") -> dict:

@@ -127,11 +127,12 @@ def contours(frame: pd.DataFrame, lang: str = "en"):
     rows = max(1, len(nets) // 2)
     fig, axes = plt.subplots(rows, 2, figsize=(10, 4.3 * rows), squeeze=False)
     levels = np.linspace(np.log10(frame.loss.min()), np.log10(frame.loss.max()), 30)
-    for ax, net in zip(axes.flat, nets):
+    for i, (ax, net) in enumerate(zip(axes.flat, nets)):
         alphas, betas, loss = surface(frame, net)
         filled = ax.contourf(alphas, betas, np.log10(loss), levels=levels, cmap="viridis")
         ax.contour(alphas, betas, np.log10(loss), levels=levels[::3], colors="white", linewidths=0.5)
-        ax.set(title=model_info(net.split(".")[0]).label, xlabel=s["alpha"], ylabel=s["beta"], aspect="equal")
+        ax.set(title=model_info(net.split(".")[0]).label, xlabel=s["alpha"], aspect="equal",
+               ylabel=s["beta"] if i % 2 == 0 else "")
     fig.colorbar(filled, ax=axes, label=s["loss"], shrink=0.8)
     fig.text(0.01, 0.005, s["caveat"], fontsize=7, color="0.35", ha="left", va="bottom", wrap=True)
     return fig

@@ -33,24 +33,25 @@ TABLE2 = pd.DataFrame([
 # training error); the paper states no plain-net numbers in a table, so none are listed here.
 
 
-# The grids of the paper's figures, as model names (imports no torch): Fig. 6 / Table 6 train plain
-# nets of 20-56 layers and ResNets of 20-110 on CIFAR-10 (section 4.2); Fig. 4 / Table 2 train
-# 18- and 34-layer nets on ImageNet (section 4.1).
-FIG6_PLAIN = [f"cifar_plain{d}" for d in (20, 32, 44, 56)]
-FIG6_RESNET = [f"cifar_resnet{d}" for d in (20, 32, 44, 56, 110)]
-FIG4_PLAIN, FIG4_RESNET = ["plain18", "plain34"], ["resnet18", "resnet34"]
+# The grids of the paper's figures, as model names (imports no torch), declared here once: the
+# notebooks, the deck, the findings and the GPU check's estimate read them from here.
+# Fig. 6 / Table 6 train plain nets of 20-56 layers and ResNets of 20-110 on CIFAR-10 (section 4.2);
+# Fig. 7 compares plain and residual twins of each depth, 110 too (published plain-110s exist).
+CIFAR_PAIRS = [(f"cifar_plain{d}", f"cifar_resnet{d}") for d in (20, 32, 44, 56, 110)]
+FIG6_PLAIN = [plain for plain, _ in CIFAR_PAIRS[:4]]
+FIG6_RESNET = [resnet for _, resnet in CIFAR_PAIRS]
+FIG6_DEEPEST = ["cifar_resnet110", "cifar_resnet1202"]  # Fig. 6 right: the 110- and 1202-layer ResNets
+FIG1 = ["cifar_plain20", "cifar_plain56"]  # Fig. 1: the shallow and the deep plain net
+FIG7 = ["cifar_plain20", "cifar_plain56", "cifar_resnet20", "cifar_resnet56", "cifar_resnet110"]
+FIG7_DEPTH = ["cifar_resnet20", "cifar_resnet56", "cifar_resnet110"]  # Fig. 7: deeper ResNets respond less
+GRADIENT_FLOW = ["cifar_plain20", "cifar_plain56", "cifar_resnet20", "cifar_resnet56"]
+# Fig. 4 / Table 2 train 18- and 34-layer nets on ImageNet (section 4.1).
+FIG4_PAIRS = [("plain18", "resnet18"), ("plain34", "resnet34")]
+FIG4_PLAIN, FIG4_RESNET = [p for p, _ in FIG4_PAIRS], [r for _, r in FIG4_PAIRS]
 
 
-def twin(model: str) -> str:
-    """The plain net of a ResNet's name, or the ResNet of a plain net's: same depth, same layers."""
-    for plain, residual in (("cifar_plain", "cifar_resnet"), ("plain", "resnet")):
-        if model.startswith(residual):
-            return plain + model[len(residual):]
-        if model.startswith(plain):
-            return residual + model[len(plain):]
-    raise ValueError(f"{model} is no plain or residual net")
-
-
-def pairs(models: list[str]) -> list[tuple[str, str]]:
-    """(plain, ResNet) twins among ``models``, shallow first."""
-    return [(m, twin(m)) for m in models if "plain" in m and twin(m) in models]
+def pairs(models=None, grid: list[tuple[str, str]] = CIFAR_PAIRS) -> list[tuple[str, str]]:
+    """The (plain, ResNet) twins of ``grid`` (default: CIFAR's, 20-110 layers) of which ``models``
+    holds both nets (every pair when ``models`` is None), shallow first."""
+    present = None if models is None else set(models)
+    return [(p, r) for p, r in grid if present is None or (p in present and r in present)]

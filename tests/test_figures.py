@@ -132,7 +132,7 @@ def test_fig7_labels_published_weights_with_their_source(published_dir):
 def test_table6_mean_and_std_over_seeds():
     runs = pd.DataFrame({"model": ["cifar_resnet110"] * 3, "status": ["done"] * 3,
                          "final_test_error": [0.064, 0.066, 0.068]})
-    table = plots.table6(runs, split="holdout")
+    table = plots.table6_frame(runs, split="holdout")
     row = table.loc["ResNet-110"]
     assert row["ours: holdout error (%)"] == "6.60 ± 0.20" and row["our runs"] == 3
     assert row["paper test error (%)"] == "6.61 ± 0.16" and row.parameters == "1.70M"

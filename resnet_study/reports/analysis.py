@@ -43,7 +43,8 @@ class Analysis:
     name: a short key ("fig6"). title: how the appendix names it ("Fig. 6").
     folder: the ``Folder.key`` its tables are in; tables: the files it needs there (a glob such as
     ``*/construct.csv`` for one per sub-folder). command: what makes them ("" : the folder's).
-    findings: tables -> list of ``findings.Finding``; plot: tables -> a matplotlib Figure (either None).
+    findings: its results folder -> list of ``findings.Finding``; plot: its results folder -> a
+    matplotlib Figure (a table's: a DataFrame); either None. Both raise ``MissingResults``.
     notebook: its stem under ``notebooks/`` (or a path, for a test's toy), None for none.
     pages: ``Deck`` -> the deck's slides (a ``Slide``, a list, or None when its tables are missing).
     section: the deck's part, "paper" (the paper's figures) or "why" (why shortcuts help).

@@ -66,13 +66,6 @@ def execute(source: Path, out: Path, parameters: dict, *, strip: bool, cwd: Path
         nbformat.write(clean(notebook) if strip else notebook, tmp)
 
 
-def chosen(args: argparse.Namespace) -> dict[str, Path]:
-    """Each kind of results folder's path: ``--<key>``, else ``--results``, else the committed one."""
-    given = registry.parse_results(args.results)
-    return {f.key: Path(getattr(args, f.key) or given.get(f.key) or ROOT / f.committed).resolve()
-            for f in registry.folders()}
-
-
 def selected(only: str) -> list[Analysis]:
     """The notebooks to run: all, or those ``only`` names (analyses' names or notebooks' stems)."""
     listed = registry.notebooks()
@@ -96,7 +89,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--refresh", action="store_true", help="execute notebooks/ in place on results/")
     args = parser.parse_args(argv)
     try:
-        folders = {f.key: (ROOT / f.committed) for f in registry.folders()} if args.refresh else chosen(args)
+        if args.refresh:  # the committed tables, whatever was given
+            folders = {f.key: ROOT / f.committed for f in registry.folders()}
+        else:
+            flags = {f.key: getattr(args, f.key) for f in registry.folders()}
+            folders = {k: path.resolve() for k, path in registry.chosen_folders(args.results, flags).items()}
         notebooks = selected(args.only)
         for analysis in notebooks:
             check(analysis, folders[analysis.folder])

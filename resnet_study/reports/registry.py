@@ -46,8 +46,19 @@ def register(analysis: Analysis, *folders: Folder) -> Analysis:
     unknown = [k for k in (analysis.folder, *analysis.beside) if k is not None and k not in _FOLDERS]
     if unknown or analysis.section not in SECTIONS:
         raise ValueError(f"analysis {analysis.name!r} names unknown folders {unknown} or section {analysis.section!r}")
+    taken = (_keys(a for a in _ANALYSES.values() if a.name != analysis.name) | set(strings("en"))) \
+        & _keys([analysis])
+    if taken:  # one table of words per language: an analysis's keys are its own (prefix them with its name)
+        raise ValueError(f"analysis {analysis.name!r} reuses the deck's words {sorted(taken)}")
     _ANALYSES[analysis.name] = analysis
     return analysis
+
+
+def _keys(listed) -> set[str]:
+    """The word keys (a claim's as ``claims.KEY``) that the ``listed`` analyses use."""
+    tables = [a.strings[lang] for a in listed for lang in a.strings]
+    return {k for own in tables for k in own if k != "claims"} | {f"claims.{k}" for own in tables
+                                                                for k in own.get("claims", {})}
 
 
 def unregister(name: str, *folder_keys: str) -> None:
@@ -113,3 +124,10 @@ def parse_results(spec: str) -> dict[str, Path]:
             raise StudyError(f"RESULTS takes {known}; got {word!r}")
         chosen[key] = Path(folder)
     return chosen
+
+
+def chosen_folders(results: str, flags: dict[str, str]) -> dict[str, Path]:
+    """Each kind of results folder's path: its flag (``--cifar DIR``) if given, else its word in
+    ``results`` (``"cifar=DIR imagenet=DIR"``), else the committed folder (relative to the checkout)."""
+    given = parse_results(results)
+    return {f.key: Path(flags.get(f.key) or given.get(f.key) or f.committed) for f in folders()}

@@ -34,13 +34,15 @@ def build(sources: Sources, out: Path, language: str = "en") -> tuple[list, Path
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--results", default="", help='results folders as "cifar=DIR imagenet=DIR ..."')
     for folder in registry.folders():  # --cifar, --imagenet, ...: one flag per kind of results folder
-        parser.add_argument(f"--{folder.key}", default=folder.committed, help=folder.about)
+        parser.add_argument(f"--{folder.key}", default="", help=f"{folder.about} (default {folder.committed})")
     parser.add_argument("--lang", default="en", choices=sorted(LANGUAGES))
     parser.add_argument("--out", default="build", help="folder for slides[-lang].pptx, .pdf and their figures")
     args = parser.parse_args(argv)
-    sources = Sources(**{folder.key: Path(getattr(args, folder.key)) for folder in registry.folders()})
     try:
+        flags = {folder.key: getattr(args, folder.key) for folder in registry.folders()}
+        sources = Sources(**registry.chosen_folders(args.results, flags))
         slides, pptx, pdf = build(sources, Path(args.out), args.lang)
     except StudyError as error:
         print(f"resnet-study slides: {error}", file=sys.stderr)

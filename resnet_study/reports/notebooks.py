@@ -105,8 +105,9 @@ def main(argv: list[str] | None = None) -> int:
             if args.refresh:
                 execute(source, source, {}, strip=True)
                 continue
-            parameters = {"results_dir": str(folders[analysis.folder]),
-                          "figures_dir": str(Path(args.figures).resolve()), **{f"{key}_dir": str(folders[key]) for key in analysis.beside}}
+            figures = str(Path(args.figures).resolve())
+            parameters = {"results_dir": str(folders[analysis.folder]), "figures_dir": figures,
+                          **{f"{key}_dir": str(folders[key]) for key in analysis.beside}}
             Path(args.out).mkdir(parents=True, exist_ok=True)
             execute(source, Path(args.out) / source.name, parameters, strip=False)
     except StudyError as error:

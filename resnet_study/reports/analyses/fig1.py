@@ -19,7 +19,8 @@ STRINGS = {
         "claims": {"fig1": "Fig. 1: plain-56 has higher training error than plain-20"},
     },
     "ko": {
-        "fig1.title.agrees": "층이 깊어질수록 plain 네트워크는 더 못 배운다: 20층 → 56층에서 학습 에러 {shallow} → {deep}",
+        "fig1.title.agrees": "층이 깊어질수록 plain 네트워크는 더 못 배운다: "
+                             "20층 → 56층에서 학습 에러 {shallow} → {deep}",
         "fig1.title.differs": "우리 plain-56은 plain-20보다 학습이 나쁘지 않았다: 학습 에러 {deep} vs {shallow}",
         "fig1.lines": ["질문: 망이 깊어지면 항상 더 잘 배울까?",
                        "test error만이 아니라 학습 에러도 높다: 과적합이 아니다"],

@@ -9,13 +9,12 @@ sweep's tables and ``responses`` read them through it. It imports no torch.
 
 from __future__ import annotations
 
-import csv
 from contextlib import contextmanager
 from pathlib import Path
 
 from ..config import saved_config
 from ..errors import StudyError
-from ..io import disk_space_sentences, exclusive_lock, lock_holder, read_json, remove_stale_temporaries
+from ..io import append_rows, exclusive_lock, lock_holder, read_json, remove_stale_temporaries
 
 FINISHED = ("done", "diverged")  # statuses of runs that will not train again
 # Config keys a resumed run may change: where its data and process are, not what it trains.
@@ -88,11 +87,7 @@ class RowLog:
         self.path, self.columns = path, columns
 
     def append(self, rows: list[dict]) -> None:
-        with disk_space_sentences(self.path), open(self.path, "a", newline="") as handle:
-            writer = csv.DictWriter(handle, self.columns, lineterminator="\n")
-            if handle.tell() == 0:
-                writer.writeheader()
-            writer.writerows(rows)
+        append_rows(self.path, self.columns, rows)
 
     def truncate(self, rows: int) -> None:
         """Keep the header and the first ``rows`` rows: what the checkpoint being resumed saw."""

@@ -5,6 +5,7 @@ checkpoint, a run's CSV rows, a sweep's tables (issue 23, item 6)."""
 import builtins
 import errno
 import os
+from pathlib import Path
 
 import pytest
 import torch
@@ -162,3 +163,23 @@ def test_every_refusal_has_its_own_sentence():
                  for code in resnet_study.io.WRITE_ERRORS}
     assert len(set(sentences.values())) == len(sentences) and all("F" in s for s in sentences.values())
     assert {getattr(errno, name) for name in REFUSALS} <= set(sentences)
+
+
+def test_a_refused_figure_of_the_deck_is_one_sentence_and_no_file(tmp_path, capsys, monkeypatch):
+    from resnet_study.reports import slides
+
+    replace = os.replace
+
+    def refusing(src, dst, *args, **kwargs):
+        if str(dst).endswith(".png"):
+            raise refusal("EDQUOT")
+        return replace(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", refusing)
+    root = Path(__file__).resolve().parents[1] / "results"
+    code = slides.main(["--cifar", str(root / "cifar_study"), "--imagenet", str(root / "imagenette_study"),
+                        "--published", str(tmp_path / "none"), "--constructed", str(tmp_path / "none"),
+                        "--out", str(tmp_path / "deck")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1 and REFUSALS["EDQUOT"] in err and ".png" in err, err
+    assert not list((tmp_path / "deck").rglob("*.png")) and no_temporaries(tmp_path / "deck")

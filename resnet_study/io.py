@@ -24,8 +24,8 @@ _RERUN = "rerun the same command to resume"
 WRITE_ERRORS = {
     errno.ENOSPC: "no space left on the disk holding {path}; free some disk space and " + _RERUN,
     errno.EROFS: "{path} is on a read-only file system; choose a writable folder (--out) or remount it, and " + _RERUN,
-    errno.EACCES: "permission to write {path} is denied; make its folder writable or choose another --out, and "
-                  + _RERUN,
+    errno.EACCES: "permission to write {path} is denied; make its folder writable (on Windows, close any program "
+                  "that has the file open) or choose another --out, and " + _RERUN,
     errno.EPERM: "the operating system does not permit writing {path}; make its folder writable or choose another "
                  "--out, and " + _RERUN,
 }

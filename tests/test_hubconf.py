@@ -71,7 +71,8 @@ def test_untrained_nets_equal_create_model_under_one_seed():
         ours = create_model(name, **kwargs)
         torch.manual_seed(0)
         hubs = hub_load(name, **kwargs)
-        assert all(torch.equal(a, b) for a, b in zip(ours.state_dict().values(), hubs.state_dict().values(), strict=True))
+        assert all(torch.equal(a, b) for a, b in zip(ours.state_dict().values(), hubs.state_dict().values(),
+                                                     strict=True))
     assert sum(p.numel() for p in hub_load("create_model", "cifar_plain14").parameters()) == \
         sum(p.numel() for p in create_model("cifar_plain14").parameters())
 

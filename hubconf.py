@@ -39,10 +39,11 @@ def _check_tag(name: str, weights: str) -> str:
 
 def _describe(name: str) -> str:
     tags = _tags(name)
-    lines = [f"{name}: weights=None (untrained) or a published tag; other keywords are the net's options.", ""]
+    said = "None (untrained) or a published tag" if tags else "None (untrained)"
+    lines = [f"{name}: weights={said}; other keywords are the net's options.", ""]
     for tag, entry in tags.items():
         stated = "no test error stated" if entry.stated_error is None else f"stated test error {entry.stated_error}%"
-        lines.append(f"    weights={tag!r}: {entry.repository} ({entry.license.split(':')[0]}); {stated}; "
+        lines.append(f"    weights={tag!r}: {entry.repository} (licence: {entry.license.split(' (')[0]}); {stated}; "
                      f"inputs: {entry.normalize_note}")
     if not tags:
         lines.append("    no published weights: create_model(name, weights=PATH) loads a file of a known layout")

@@ -19,6 +19,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -129,6 +130,8 @@ def parse_only(run, monkeypatch) -> None:
     with monkeypatch.context() as patch:
         patch.setattr(argparse.ArgumentParser, "parse_args", parse_then_stop)
         patch.setattr(sys, "path", list(sys.path))
+        patch.setattr(warnings, "filters", list(warnings.filters))
+        warnings.filterwarnings("ignore", "'.*' found in sys.modules", RuntimeWarning)  # runpy: imported before
         try:
             run()
         except _Parsed:

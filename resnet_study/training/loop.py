@@ -27,6 +27,7 @@ from . import hooks
 from .checkpoint import Progress, save_checkpoint
 from .device import distributed_env, join_process_group, resolve_device, sum_dtype
 from .precision import autocast, device_precision, grad_scaler, requested_precision
+from .optimizer import make_optimizer
 from .probes import gradient_norms
 from .record import capture, resume, run_record
 from .runfolder import RowLog, check_same_run, finished_summary, writer_lock
@@ -69,9 +70,7 @@ class Trainer:
         torch.backends.cudnn.benchmark = cuda
         if cfg.channels_last:  # faster convolutions with cuDNN and with oneDNN on CPUs
             self.model = self.model.to(memory_format=torch.channels_last)
-        # SGD with momentum 0.9 and weight decay 1e-4 on every parameter (sections 3.4, 4.2).
-        self.optimizer = torch.optim.SGD(self.model.parameters(), lr=cfg.lr, momentum=cfg.momentum,
-                                         weight_decay=cfg.weight_decay, **({"fused": True} if cuda else {}))
+        self.optimizer = make_optimizer(self.model, cfg, self.device)  # SGD of sections 3.4, 4.2
         network = self.model
         if self.world > 1:
             network = torch.nn.parallel.DistributedDataParallel(

@@ -33,6 +33,15 @@ def choose_precision(requested: str, device_type: str, capability: tuple[int, in
     return "bf16" if device_type == "cpu" and cpu_bf16 else "fp32"
 
 
+def resumable_precision(started: str, device_type: str, checkpoint) -> str:
+    """The precision a run begun in ``started`` goes on in on a device of type ``device_type``: the
+    same one, on any device that computes it; one sentence naming ``checkpoint`` where none does."""
+    if device_type == "mps" and started == "bf16":
+        raise StudyError(f"{checkpoint} was trained in bf16, which the MPS device cannot compute; resume it on a "
+                         f"CUDA GPU or the CPU (--device cuda or cpu)")
+    return started
+
+
 def requested_precision(cfg) -> str:
     """The config's precision, with ``amp=False`` (``--no-amp``) meaning fp32."""
     return cfg.precision if cfg.amp else "fp32"

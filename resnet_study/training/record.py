@@ -13,7 +13,8 @@ from ..io import git_commit
 from ..models import model_info
 from .checkpoint import Checkpoint, check_same_numerics, load_checkpoint
 from .device import device_name
-from .precision import choose_precision, requested_precision
+from .optimizer import restore_optimizer
+from .precision import requested_precision, resumable_precision
 from .runfolder import check_same_config, restore
 
 
@@ -51,25 +52,29 @@ def capture(trainer) -> Checkpoint:
     return Checkpoint(trainer.state, trainer.model.state_dict(), trainer.optimizer.state_dict(),
                       trainer.metrics.cpu(), trainer.first_bad.cpu(), torch.get_rng_state(),
                       trainer.requested.to_dict(), trainer.loaders.fingerprint, torch.get_num_threads(),
-                      net_record(trainer), trainer.scaler.state_dict())
+                      net_record(trainer), trainer.scaler.state_dict(), trainer.device.type)
 
 
 def resume(trainer) -> bool:
     """Restore the folder's newest checkpoint into ``trainer``; False when there is none. One
-    sentence when it belongs to another run, other data or another CPU thread count."""
-    checkpoint = load_checkpoint(trainer.out, trainer.device, trainer.log)
+    sentence when it belongs to another run, other data or another CPU thread count, or when this
+    device cannot compute its precision. A checkpoint of any device resumes on any other."""
+    checkpoint = load_checkpoint(trainer.out, trainer.log)
     if checkpoint is None:
         return False
     path = trainer.out / "checkpoint.pt"
     check_same_config(trainer.out, trainer.requested.to_dict(), checkpoint.config, "checkpoint")
     check_same_numerics(path, checkpoint, trainer.loaders.fingerprint, trainer.cfg.data_dir, trainer.device)
     restore(trainer.model, checkpoint.model, path)
-    restore(trainer.optimizer, checkpoint.optimizer, path)
-    trainer.metrics.copy_(checkpoint.metrics)
+    restore_optimizer(trainer.optimizer, checkpoint.optimizer, path)
+    trainer.metrics.copy_(checkpoint.metrics.to(trainer.metrics.dtype))  # MPS sums in float32, others float64
     trainer.first_bad.copy_(checkpoint.first_bad)
     torch.set_rng_state(checkpoint.torch_rng.cpu())
     trainer.state = checkpoint.progress
     resume_precision(trainer, checkpoint)
+    if checkpoint.device and checkpoint.device != trainer.device.type:
+        trainer.log(f"warning: {path} was made on {checkpoint.device} and the run goes on on {trainer.device.type}: "
+                    f"its numbers will differ slightly from an uninterrupted run's")
     return True
 
 
@@ -79,6 +84,6 @@ def resume_precision(trainer, checkpoint: Checkpoint) -> None:
     started = checkpoint.net.get("precision")
     if started and started != trainer.precision:
         trainer.log(f"{trainer.out}: going on in {started}, the precision the run started in")
-        trainer.set_precision(choose_precision(started, trainer.device.type))
+        trainer.set_precision(resumable_precision(started, trainer.device.type, trainer.out / "checkpoint.pt"))
     if checkpoint.scaler and trainer.scaler.is_enabled():
         trainer.scaler.load_state_dict(checkpoint.scaler)

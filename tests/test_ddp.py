@@ -1,0 +1,49 @@
+"""Multi-process numbers that are the saved model's (issues 24.4 and 23.5): sweep workers that own
+their GPUs, a failed torchrun run's own reason, and a two-process gloo run on the CPU."""
+
+import pytest
+
+from resnet_study.errors import StudyError
+from resnet_study.sweep.launchers import worker_slots
+from resnet_study.sweep.worker import child_reason
+
+
+def test_each_torchrun_worker_sees_its_own_gpus():
+    assert worker_slots(None, 1, 2, gpus=8) == [("cuda", "0,1"), ("cuda", "2,3"), ("cuda", "4,5"), ("cuda", "6,7")]
+    assert worker_slots(None, 1, 4, gpus=6) == [("cuda", "0,1,2,3")]  # the 2 left over would make a short run
+    assert worker_slots(None, 2, 2, gpus=4) == [("cuda", "0,1"), ("cuda", "2,3"), ("cuda", "0,1"), ("cuda", "2,3")]
+    assert worker_slots(None, 3, 1, gpus=2) == [("cuda:0", None), ("cuda:1", None)] * 3
+    assert worker_slots(3, 1, 2, gpus=0) == [(None, None)] * 3
+    with pytest.raises(StudyError, match="--nproc-per-run 4 needs 4 GPUs per run and this machine shows 2"):
+        worker_slots(None, 1, 4, gpus=2)
+
+
+TORCHRUN_FAILURE = """
+*****************************************
+Setting OMP_NUM_THREADS environment variable for each process to be 1 in default
+*****************************************
+resnet-study train: no CIFAR-10 training batches in /x/cifar-10-batches-py; point --data-dir at a folder
+resnet-study train: no CIFAR-10 training batches in /x/cifar-10-batches-py; point --data-dir at a folder
+E1205 06:59:11.094000 13991 api.py:1002] failed (exitcode: 2) local_rank: 0 (pid: 14007) of binary: python
+Traceback (most recent call last):
+  File "torch/distributed/run.py", line 1142, in <module>
+torch.distributed.elastic.multiprocessing.errors.ChildFailedError:
+============================================================
+resnet_study.cli FAILED
+------------------------------------------------------------
+Root Cause (first observed failure):
+[0]:
+  rank      : 0 (local_rank: 0)
+  exitcode  : 2 (pid: 14007)
+  traceback : To enable traceback see: https://pytorch.org/docs/stable/elastic/errors.html
+============================================================
+"""
+
+
+def test_a_failed_torchrun_run_records_its_childs_own_sentence():
+    assert child_reason(TORCHRUN_FAILURE).startswith("resnet-study train: no CIFAR-10 training batches in /x/")
+    crash = "[rank1]: Traceback (most recent call last):\n[rank1]: torch.OutOfMemoryError: CUDA out of memory.\n"
+    without_ours = TORCHRUN_FAILURE.split("resnet-study")[0]
+    assert child_reason(crash + without_ours) == "torch.OutOfMemoryError: CUDA out of memory."
+    assert child_reason("  exitcode  : -9 (pid: 1)\n=====\n") == "a process ended with exit code -9"
+    assert child_reason("") == "no output"

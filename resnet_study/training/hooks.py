@@ -40,11 +40,14 @@ def gradient_rows(model: torch.nn.Module, norms: torch.Tensor, iteration: int) -
             for i, (name, norm) in enumerate(zip(names, norms.tolist()))]
 
 
-def write_responses(model: torch.nn.Module, loader, path: Path) -> None:
-    """Fig. 7: layer responses of the trained net on the test (or holdout) images, eval mode."""
-    frame = layer_responses(model.eval(), loader.eval_batches(500))
+def write_responses(model: torch.nn.Module, loader, path: Path | None, reduce=None) -> None:
+    """Fig. 7: layer responses of the trained net on the test (or holdout) images, eval mode. Under
+    DDP every process calls it on its share of the images with ``reduce`` (a sum over processes), and
+    the one that writes passes ``path`` (the others None): the stds are those of every image."""
+    frame = layer_responses(model.eval(), loader.eval_batches(500), reduce=reduce)
     model.train()
-    write_csv(path, frame)
+    if path is not None:
+        write_csv(path, frame)
 
 
 def report(row: dict, cfg: TrainConfig, bar, log) -> None:

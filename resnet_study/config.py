@@ -63,6 +63,7 @@ class TrainConfig:
     tensorboard: bool = False  # also write TensorBoard scalars into the run folder (pip install tensorboard)
     channels_last: bool = True  # NHWC memory format for the net and its inputs
     compile: bool = False  # torch.compile the model
+    compile_mode: str = "default"  # with compile: torch.compile's mode; reduce-overhead: CUDA graphs, one launch a step
 
     def validate(self) -> "TrainConfig":
         from .data.registry import dataset_info
@@ -89,6 +90,10 @@ class TrainConfig:
             if bad:
                 raise StudyError(f"{name.replace('_', '-')} must be finite numbers 0 or more; got {bad[0]}")
         check_device(self.device)
+        if self.compile_mode not in COMPILE_MODES:
+            raise StudyError(f"compile-mode must be one of {', '.join(COMPILE_MODES)}; got {self.compile_mode!r}")
+        if self.compile_mode != "default" and not self.compile:
+            raise StudyError(f"compile-mode {self.compile_mode} is a mode of --compile; add --compile")
         if self.precision not in PRECISIONS:
             raise StudyError(f"precision must be one of {', '.join(PRECISIONS)}; got {self.precision!r}")
         if not self.amp and self.precision in ("bf16", "fp16"):
@@ -148,10 +153,12 @@ def check_device(name: str) -> None:
 
 
 PRECISIONS = ("auto", "bf16", "fp16", "fp32")
+COMPILE_MODES = ("default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs")  # torch.compile's
+CUDA_GRAPH_MODES = ("reduce-overhead", "max-autotune")  # the modes that capture CUDA graphs
 # Keys that were renamed, so that run folders written before still resume: old -> new.
 RENAMED = {"workers": "loader_workers"}
 # Keys added since run folders were first written, with the value that folders without them meant.
-ADDED = {"precision": "auto", "tensorboard": False}
+ADDED = {"precision": "auto", "tensorboard": False, "compile_mode": "default"}
 
 
 def type_name(hint) -> str:

@@ -60,6 +60,24 @@ def autocast(precision: str, device: torch.device):
     return torch.autocast(device.type, dtype=DTYPES[precision])
 
 
+def tf32_convolutions(precision: str, device: torch.device) -> bool:
+    """Whether ``precision``'s fp32 convolutions run as TF32 (10-bit mantissa) on ``device``: torch's
+    default for cuDNN on CUDA GPUs of compute capability 8.0 and above (A100, H100, RTX 30xx). A run
+    labelled fp32 there computes its convolutions at TF32, as most published GPU numbers did."""
+    return (precision == "fp32" and device.type == "cuda" and torch.backends.cudnn.allow_tf32
+            and torch.cuda.get_device_capability(device) >= (8, 0))
+
+
 def grad_scaler(precision: str, device: torch.device) -> torch.amp.GradScaler:
     """A loss scaler, enabled for fp16 only: disabled, it passes the loss and the step through unchanged."""
     return torch.amp.GradScaler(device.type, enabled=precision == "fp16")
+
+
+def skipped_step(scaler: torch.amp.GradScaler, optimizer: torch.optim.Optimizer) -> torch.Tensor | None:
+    """Whether fp16's loss scaler skipped the step it just took (a gradient was not finite): an int64
+    () tensor on the device, 1 or 0, without a host sync; None when no scaler runs. Read it between
+    ``scaler.step`` and ``scaler.update``, which forgets the step."""
+    if not scaler.is_enabled():
+        return None
+    found = scaler._found_inf_per_device(optimizer)  # the scaler's own record; torch has no public accessor
+    return (torch.stack([f.reshape(()) for f in found.values()]).sum() > 0).to(torch.int64)

@@ -19,7 +19,7 @@ from ..io import disk_space_sentences, exclusive_lock, lock_holder, read_json, r
 
 FINISHED = ("done", "diverged")  # statuses of runs that will not train again
 # Config keys a resumed run may change: where its data and process are, not what it trains.
-RUNTIME_KEYS = {"device", "download", "compile", "data_dir", "tensorboard"}
+RUNTIME_KEYS = {"device", "download", "compile", "compile_mode", "data_dir", "tensorboard"}
 
 
 def read_run_file(path: Path) -> dict:

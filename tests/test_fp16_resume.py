@@ -5,6 +5,10 @@ loss scaler skipping the first step of fused SGD, and a run whose optimiser step
 device it began on and the other way on the device it resumes on.
 """
 
+import json
+
+import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -116,3 +120,38 @@ def test_an_unreadable_checkpoint_is_never_said_to_be_deleted(tmp_path):
     with pytest.raises(StudyError, match="corrupt or truncated") as caught:
         checkpoints.load_checkpoint(tmp_path, print)
     assert "delete" not in str(caught.value) and "another torch version" in str(caught.value)
+
+
+def _overflowing_scaler(precision, device):
+    """fp16's scaler at a scale that overflows the first step's gradients, then at a sane one."""
+    return torch.amp.GradScaler(device.type, init_scale=2.0**60, backoff_factor=2.0**-50,
+                                enabled=precision == "fp16")
+
+
+def test_a_skipped_step_is_never_recorded_as_a_step(cifar_dir, tmp_path, monkeypatch):
+    """Issue 23.3: the gradients of a step the scaler skipped were written as the net's (inf)."""
+    monkeypatch.setattr(loop, "grad_scaler", _overflowing_scaler)
+    cfg = _fp16(cifar_dir)
+    summary = train(cfg, tmp_path / "straight", **QUIET)
+    assert summary["status"] == "done" and summary["skipped_steps"] == 1
+    gradients = pd.read_csv(tmp_path / "straight" / "gradients.csv")
+    assert np.isfinite(gradients.grad_norm).all() and (gradients.grad_norm > 0).all()
+    layers = gradients.layer.max()
+    # iteration 0's norms come from step 1, the first the scaler took: the net had not moved yet
+    assert gradients.iteration.tolist() == [i for i in (0, 2, 4, 6, 8) for _ in range(layers)]
+    curves = pd.read_csv(tmp_path / "straight" / "curves.csv")
+    assert curves.skipped_steps.tolist() == [1, 1, 1, 1]
+    assert json.loads((tmp_path / "straight" / "progress.json").read_text())["skipped_steps"] == 1
+    trainer = Trainer(cfg, tmp_path / "resumed", **QUIET)
+    crash_at(trainer, 6)
+    with pytest.raises(Interrupt):
+        trainer.run()
+    assert train(cfg, tmp_path / "resumed", **QUIET)["skipped_steps"] == 1
+    for name in ("curves.csv", "gradients.csv"):
+        pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "straight" / name),
+                                      pd.read_csv(tmp_path / "resumed" / name), check_exact=True)
+
+
+def test_runs_without_a_scaler_keep_their_columns(cifar_dir, tmp_path):
+    summary = train(_fp16(cifar_dir, precision="fp32", iterations=4, milestones=(2,)), tmp_path, **QUIET)
+    assert "skipped_steps" not in summary and "skipped_steps" not in pd.read_csv(tmp_path / "curves.csv")

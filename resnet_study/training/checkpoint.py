@@ -42,6 +42,8 @@ class Progress:
     images: int = 0  # images trained in timed intervals
     wall_seconds: float = 0.0
     train_seconds: float = 0.0
+    skipped_steps: int = 0  # steps fp16's loss scaler skipped (a gradient was not finite)
+    gradients_due: int | None = None  # norms owed by a skipped step: 0 at initialisation, -1 later
 
 
 @dataclass

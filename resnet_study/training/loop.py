@@ -25,11 +25,13 @@ from ..io import check_writable, write_json
 from ..models import create_model, model_info
 from . import hooks
 from .checkpoint import Progress, save_checkpoint
-from .device import distributed_env, join_process_group, resolve_device, sum_dtype
-from .precision import autocast, device_precision, grad_scaler, requested_precision
+from .device import (all_reduce_sum, broadcast_buffers, distributed_env, first_of_all, join_process_group,
+                     leave_process_group, resolve_device, sum_dtype)
+from .precision import autocast, device_precision, grad_scaler, requested_precision, skipped_step
 from .optimizer import make_optimizer
 from .probes import gradient_norms
 from .record import capture, resume, run_record
+from .speed import begin_step, compile_network
 from .runfolder import RowLog, check_same_run, finished_summary, writer_lock
 from .watch import RunWatch
 
@@ -55,6 +57,7 @@ class Trainer:
     # ---- set-up ------------------------------------------------------------------------------
     def setup(self) -> None:
         """Device, data (on the device), net, SGD, precision and the run's logs; writes nothing."""
+        self.joined = self.world > 1 and not dist.is_initialized()  # this run makes the process group: it ends it
         self.device = join_process_group(resolve_device(self.cfg.device), self.local_rank, self.world)
         if self.cfg.batch_size % self.world:
             raise StudyError(f"batch size {self.cfg.batch_size} does not split evenly across {self.world} processes")
@@ -75,11 +78,12 @@ class Trainer:
         if self.world > 1:
             network = torch.nn.parallel.DistributedDataParallel(
                 self.model, device_ids=[self.device.index] if cuda else None)
-        self.forward = torch.compile(network) if cfg.compile else network
+        self.forward = compile_network(network, cfg, self.device, self.world)
         self.set_precision(device_precision(requested_precision(cfg), self.device))
         self.train_loader, self.eval_loader, self.val_loader = loaders.train, loaders.eval, loaders.val
         self.metrics = torch.zeros(2, dtype=sum_dtype(self.device), device=self.device)  # loss sum, errors
         self.first_bad = torch.full((), -1, dtype=torch.int64, device=self.device)
+        self.skipped = torch.zeros((), dtype=torch.int64, device=self.device)  # steps fp16's scaler skipped
         deep = cfg.warmup_depth is not None and model_info(cfg.model).depth >= cfg.warmup_depth
         self.state = Progress(warm=not deep)
         self.grad_norms = None
@@ -97,6 +101,7 @@ class Trainer:
     def train_step(self, iteration: int, record_gradients: bool = False) -> None:
         """One SGD step on minibatch ``iteration``; loss and errors are summed on the device."""
         x, y = self.train_loader.batch(iteration)
+        begin_step(self.cfg)
         with self.autocast:
             logits = self.forward(x)
             loss = F.cross_entropy(logits, y)
@@ -106,6 +111,11 @@ class Trainer:
             self.scaler.unscale_(self.optimizer)  # norms of the true gradients
             self.grad_norms = gradient_norms(self.model)
         self.scaler.step(self.optimizer)  # skipped by fp16's scaler when a gradient is not finite
+        skipped = skipped_step(self.scaler, self.optimizer)
+        if skipped is not None:
+            self.skipped += skipped
+            if record_gradients and bool(skipped):  # a host sync, on the few steps that record norms
+                self.grad_norms = None  # not a step: the norms of the next step the scaler takes
         self.scaler.update()
         loss = loss.detach().to(self.metrics.dtype)  # the host reads the sums once per logged row
         self.metrics += torch.stack([loss * len(y), (logits.argmax(1) != y).sum().to(self.metrics.dtype)])
@@ -113,7 +123,9 @@ class Trainer:
 
     @torch.no_grad()
     def evaluate(self, loader) -> float:
-        """Top-1 error of the net in eval mode on ``loader``'s images (all processes together)."""
+        """Top-1 error of the net in eval mode on ``loader``'s images (all processes together, each
+        with process 0's BN statistics: the saved net's)."""
+        broadcast_buffers(self.model, self.world)
         self.model.eval()
         totals = torch.zeros(2, dtype=self.metrics.dtype, device=self.device)  # errors, images
         for x, y in loader.eval_batches():
@@ -135,11 +147,19 @@ class Trainer:
         if (finished := finished_summary(self.out, self.log)) is not None:
             return finished
         self.setup()  # loads the data: bad data stops here, before anything is written
+        try:
+            return self._run_set_up()
+        finally:
+            leave_process_group(self.joined)
+
+    def _run_set_up(self) -> dict:
         with writer_lock(self.out) if self.main else contextlib.nullcontext():
             check_same_run(self.out, self.requested.to_dict())  # another writer may have changed the folder while the data loaded
             if (finished := finished_summary(self.out, self.log)) is not None:
                 return finished
             resumed = resume(self)
+            if self.scaler.is_enabled():  # in the precision the run goes on in
+                self.curves.columns = [*self.curves.columns, "skipped_steps"]
             if self.main:
                 if not (self.out / "config.json").exists():
                     write_json(self.out / "config.json", run_record(self))
@@ -161,15 +181,17 @@ class Trainer:
             lr = hooks.learning_rate(cfg, it, s.warm)
             for group in self.optimizer.param_groups:
                 group["lr"] = lr
-            self.train_step(it, record_gradients=self.main and (it == 0 or self._logs_at(it + 1)))
-            if it == 0 and self.main:
-                self._record_gradients(0)  # the gradients at initialisation
+            record = self.main and (s.gradients_due is not None or it == 0 or self._logs_at(it + 1))
+            self.train_step(it, record_gradients=record)
+            if record:
+                self._gradients_of_step(it)
             s.iteration = it = it + 1
             s.interval_images += self.train_loader.global_batch
             timed_images += self.train_loader.global_batch
             bar.update()
             if self._logs_at(it):
-                first_bad = self._all_reduce(self.first_bad.clone(), dist.ReduceOp.MAX if self.world > 1 else None)
+                self.first_bad.copy_(first_of_all(self.first_bad, self.world))  # every process's earliest
+                first_bad = self.first_bad
                 s.train_seconds += time.perf_counter() - interval_start  # reading first_bad synchronised
                 s.images += timed_images
                 if int(first_bad) >= 0:
@@ -201,6 +223,8 @@ class Trainer:
         row = {"iteration": iteration, "epoch": round(epochs(iteration, self.cfg.batch_size, self.train_images), 4),
                "lr": lr, "train_loss": loss_sum / s.interval_images, "train_error": errors / s.interval_images,
                "test_error": None}
+        if self.scaler.is_enabled():  # fp16: iterations count minibatches; this many were not SGD steps
+            row["skipped_steps"] = int(self.skipped)
         s.interval_images = 0
         s.final_train_error = row["train_error"]
         if self._evaluates_at(iteration):
@@ -217,12 +241,17 @@ class Trainer:
                    "best_test_error": s.best_test_error, "wall_seconds": round(s.wall_seconds, 2),
                    "images_per_second": round(s.images / s.train_seconds, 1) if s.train_seconds else None}
         if s.stopped:
-            summary["diverged_at"] = int(self.first_bad)
+            summary["diverged_at"] = int(self.first_bad)  # the earliest over the processes (_train)
+        if self.scaler.is_enabled():
+            summary["skipped_steps"] = int(self.skipped)
         if self.main:
             save_checkpoint(self.out, capture(self))
             self.watch.close()
-            if summary["status"] == "done":
-                hooks.write_responses(self.model, self.eval_loader, self.out / "responses.csv")
+        if summary["status"] == "done":  # Fig. 7 on every eval image: each process measures its share
+            broadcast_buffers(self.model, self.world)
+            hooks.write_responses(self.model, self.eval_loader, self.out / "responses.csv" if self.main else None,
+                                  reduce=all_reduce_sum(self.world))
+        if self.main:
             write_json(self.out / "summary.json", summary)
         if self.world > 1:
             dist.barrier()
@@ -236,12 +265,26 @@ class Trainer:
     def _logs_at(self, iteration: int) -> bool:
         return iteration % self.cfg.log_every == 0 or self._evaluates_at(iteration)
 
-    def _record_gradients(self, iteration: int) -> None:
+    def _gradients_of_step(self, it: int) -> None:
+        """After step ``it`` asked for norms: a step fp16's scaler skipped leaves them due, to be taken
+        from the next step it takes (at initialisation: the net has not moved, so they stay iteration 0's)."""
+        s = self.state
+        if self.grad_norms is None:  # skipped
+            if s.gradients_due is None:
+                s.gradients_due = 0 if it == 0 else -1
+        elif s.gradients_due is not None:
+            self._record_gradients(0 if s.gradients_due == 0 else it + 1, keep=self._logs_at(it + 1))
+            s.gradients_due = None
+        elif it == 0:
+            self._record_gradients(0)  # the gradients at initialisation
+
+    def _record_gradients(self, iteration: int, keep: bool = False) -> None:
+        """gradients.csv's rows of ``iteration`` from the last step's norms; ``keep``: for the next row too."""
         if self.grad_norms is not None:
             rows = hooks.gradient_rows(self.model, self.grad_norms, iteration)
             self.gradients.append(rows)
             self.state.gradient_rows += len(rows)
-            self.grad_norms = None
+            self.grad_norms = self.grad_norms if keep else None
 
 
 def train(cfg: TrainConfig, out: str | Path, **kwargs) -> dict:

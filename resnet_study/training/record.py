@@ -49,6 +49,7 @@ def net_record(trainer) -> dict:
 
 def capture(trainer) -> Checkpoint:
     """The trainer's whole state, as ``save_checkpoint`` writes it."""
+    trainer.state.skipped_steps = int(trainer.skipped)
     return Checkpoint(trainer.state, trainer.model.state_dict(), trainer.optimizer.state_dict(),
                       trainer.metrics.cpu(), trainer.first_bad.cpu(), torch.get_rng_state(),
                       trainer.requested.to_dict(), trainer.loaders.fingerprint, torch.get_num_threads(),
@@ -71,6 +72,7 @@ def resume(trainer) -> bool:
     trainer.first_bad.copy_(checkpoint.first_bad)
     torch.set_rng_state(checkpoint.torch_rng.cpu())
     trainer.state = checkpoint.progress
+    trainer.skipped.fill_(trainer.state.skipped_steps)
     resume_precision(trainer, checkpoint)
     if checkpoint.device and checkpoint.device != trainer.device.type:
         trainer.log(f"warning: {path} was made on {checkpoint.device} and the run goes on on {trainer.device.type}: "

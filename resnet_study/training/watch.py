@@ -19,7 +19,7 @@ PROGRESS = "progress.json"
 EVENTS = "events.out.tfevents.*"
 # curves.csv column -> TensorBoard tag (the step is the iteration)
 TAGS = {"train_loss": "train/loss", "train_error": "train/error", "test_error": "eval/test_error",
-        "val_error": "eval/val_error", "lr": "lr"}
+        "val_error": "eval/val_error", "lr": "lr", "skipped_steps": "train/skipped_steps"}
 
 
 class RunWatch:
@@ -51,6 +51,7 @@ class RunWatch:
             "iteration": state.iteration, "iterations": iterations, "train_error": row["train_error"],
             "test_error": state.final_test_error, "images_per_second": round(rate, 1) if rate else None,
             "seconds_left": round((iterations - state.iteration) * batch / rate, 1) if rate else None,
+            **({"skipped_steps": row["skipped_steps"]} if "skipped_steps" in row else {}),
             "updated": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
         if self.writer is not None:
             self._scalars(row)

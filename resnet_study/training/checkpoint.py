@@ -39,11 +39,26 @@ class Progress:
     final_train_error: float | None = None
     final_test_error: float | None = None
     best_test_error: float | None = None
-    images: int = 0  # images trained in timed intervals
+    images: int = 0  # images trained in timed intervals (warm: after each session's first logged interval)
     wall_seconds: float = 0.0
     train_seconds: float = 0.0
+    warmup_images: int = 0  # images and seconds of each session's first logged interval (cuDNN autotuning,
+    warmup_seconds: float = 0.0  # compilation, CUDA-graph capture)
     skipped_steps: int = 0  # steps fp16's loss scaler skipped (a gradient was not finite)
     gradients_due: int | None = None  # norms owed by a skipped step: 0 at initialisation, -1 later
+
+    def timed(self, seconds: float, images: int, warm: bool) -> None:
+        """Count a logged interval's training time and images, as warm-up or warm."""
+        if warm:
+            self.train_seconds, self.images = self.train_seconds + seconds, self.images + images
+        else:
+            self.warmup_seconds, self.warmup_images = self.warmup_seconds + seconds, self.warmup_images + images
+
+    def images_per_second(self) -> float | None:
+        """The warm training rate; a run that never got past its warm-up intervals: theirs."""
+        images, seconds = (self.images, self.train_seconds) if self.train_seconds else \
+            (self.warmup_images, self.warmup_seconds)
+        return round(images / seconds, 1) if seconds else None
 
 
 @dataclass

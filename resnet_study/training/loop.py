@@ -175,7 +175,7 @@ class Trainer:
         bar = tqdm(total=cfg.iterations, initial=s.iteration, disable=not self.progress, desc=cfg.model,
                    unit="it", dynamic_ncols=True)
         session_start = interval_start = time.perf_counter()
-        wall_before, timed_images = s.wall_seconds, 0
+        wall_before, timed_images, warmed = s.wall_seconds, 0, False  # a session's first interval warms up
         while s.iteration < cfg.iterations and not s.stopped:
             it = s.iteration
             lr = hooks.learning_rate(cfg, it, s.warm)
@@ -192,8 +192,8 @@ class Trainer:
             if self._logs_at(it):
                 self.first_bad.copy_(first_of_all(self.first_bad, self.world))  # every process's earliest
                 first_bad = self.first_bad
-                s.train_seconds += time.perf_counter() - interval_start  # reading first_bad synchronised
-                s.images += timed_images
+                s.timed(time.perf_counter() - interval_start, timed_images, warmed)  # reading first_bad synced
+                warmed = True
                 if int(first_bad) >= 0:
                     s.stopped = True
                     self.log(f"{self.out}: loss became NaN or infinite at iteration {int(first_bad)}; "
@@ -239,7 +239,7 @@ class Trainer:
         summary = {"status": "diverged" if s.stopped else "done", "iterations": s.iteration,
                    "final_train_error": s.final_train_error, "final_test_error": s.final_test_error,
                    "best_test_error": s.best_test_error, "wall_seconds": round(s.wall_seconds, 2),
-                   "images_per_second": round(s.images / s.train_seconds, 1) if s.train_seconds else None}
+                   "images_per_second": s.images_per_second()}
         if s.stopped:
             summary["diverged_at"] = int(self.first_bad)  # the earliest over the processes (_train)
         if self.scaler.is_enabled():

@@ -14,7 +14,7 @@ from ..models import model_info
 from .checkpoint import Checkpoint, check_same_numerics, load_checkpoint
 from .device import device_name
 from .optimizer import restore_optimizer
-from .precision import requested_precision, resumable_precision
+from .precision import requested_precision, resumable_precision, tf32_convolutions
 from .runfolder import check_same_config, restore
 
 
@@ -30,7 +30,9 @@ def run_record(trainer) -> dict:
         "dataset": dict(trainer.loaders.description, processes=trainer.world), "notes": trainer.loaders.notes,
         "device": device_name(trainer.device), "cpu_threads": torch.get_num_threads(),
         "precision": {"autocast": trainer.precision, "requested": requested_precision(cfg),
-                      "grad_scaler": trainer.scaler.is_enabled(), "channels_last": cfg.channels_last},
+                      "grad_scaler": trainer.scaler.is_enabled(), "channels_last": cfg.channels_last,
+                      "tf32_convolutions": tf32_convolutions(trainer.precision, trainer.device),
+                      "compile_mode": cfg.compile_mode if cfg.compile else None},
         "torch_version": torch.__version__, "python_version": platform.python_version(),
         "commit": git_commit(), "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }

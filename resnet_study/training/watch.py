@@ -46,7 +46,7 @@ class RunWatch:
 
     def row(self, row: dict, state, iterations: int, batch: int) -> None:
         """A logged row: progress.json, and the row's scalars, flushed so that TensorBoard shows them."""
-        rate = state.images / state.train_seconds if state.train_seconds else None
+        rate = state.images_per_second()  # warm, after the session's first logged interval
         write_json(self.out / PROGRESS, {
             "iteration": state.iteration, "iterations": iterations, "train_error": row["train_error"],
             "test_error": state.final_test_error, "images_per_second": round(rate, 1) if rate else None,

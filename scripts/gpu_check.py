@@ -51,7 +51,8 @@ from gpu_report import (WarmRates, bench_text, goals, junit_counts, machine, pro
 from gpu_steps import Step  # noqa: E402
 from resnet_study.io import git_commit, read_json, write_json  # noqa: E402  (imports no torch)
 
-GPU_TEST_FILES = ["tests/test_engine.py", "tests/test_precision.py", "tests/test_gpu_path.py"]  # the files with gpu-marked tests
+# the files with gpu-marked tests
+GPU_TEST_FILES = ["tests/test_engine.py", "tests/test_precision.py", "tests/test_gpu_path.py"]
 EXTRA_STEPS = "GPU_CHECK_EXTRA_STEPS"
 
 

@@ -217,9 +217,10 @@ def test_lr_reaches_the_step_after_a_milestone(cifar_dir, tmp_path):
     step = trainer.train_step
 
     def recording_step(it, **kwargs):
-        step(it, **kwargs)
+        result = step(it, **kwargs)
         if it + 1 in (10, 20):
             weights[it + 1] = [p.detach().clone() for p in trainer.model.parameters()]
+        return result
 
     trainer.train_step = recording_step
     trainer.run()

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ..config import epochs
 from ..models import model_info
-from ..training.runfolder import FINISHED
+from ..training.artefacts import FINISHED
 from .claims import run_status
 from .spec import Sweep
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from ..config import to_assignments
 from ..errors import StudyError
 from ..io import read_json
-from ..training.runfolder import FINISHED
+from ..training.artefacts import FINISHED, SUMMARY
 from .claims import claim, failure_path, record_failure, run_status
 from .spec import Sweep
 from .tables import progress_line, write_runs
@@ -107,7 +107,7 @@ def train_with_torchrun(cfg, out: Path, nproc: int, log=print) -> dict:
                "-m", "resnet_study.cli", "train", "--model", cfg.model, "--seed", str(cfg.seed), "--out", str(out),
                "--preset", cfg.preset, "--set", *to_assignments(cfg)]
     result = subprocess.run(command, capture_output=True, text=True)
-    summary = read_json(out / "summary.json")
+    summary = read_json(out / SUMMARY.file)
     # torchrun exits 1 for a failed child as for a diverged run: only the summary tells them apart.
     if result.returncode not in (0, 1) or summary is None or summary.get("status") not in FINISHED:
         raise StudyError(f"torchrun for {out.name} failed with exit status {result.returncode}: "

@@ -35,6 +35,7 @@ from ..models import create_model, deepen, model_info
 from ..models.cifar import check_deepening
 from ..models.published import published_weights
 from ..models.constructed import added_blocks, freeze_bn_statistics
+from .artefacts import CHECKPOINT, CURVES
 from .device import resolve_device
 from .evaluate import error_on
 from .loop import Trainer
@@ -113,17 +114,17 @@ class Construction:
         return model
 
     def _trained(self, arm: str) -> torch.nn.Module:
-        state = torch.load(self.out / arm / "checkpoint.pt", map_location=self.device, weights_only=True)
+        state = torch.load(self.out / arm / CHECKPOINT.file, map_location=self.device, weights_only=True)
         model = copy.deepcopy(self.built)
         model.load_state_dict(state["model"])
         return model
 
     def _write(self, table: pd.DataFrame) -> None:
         write_csv(self.out / "construct.csv", table)
-        curves = [pd.read_csv(self.out / arm / "curves.csv").assign(arm=arm) for arm in self.arms
-                  if (self.out / arm / "curves.csv").exists()]
+        curves = [pd.read_csv(self.out / arm / CURVES.file).assign(arm=arm) for arm in self.arms
+                  if (self.out / arm / CURVES.file).exists()]
         if curves:
-            write_csv(self.out / "curves.csv", pd.concat(curves, ignore_index=True))
+            write_csv(self.out / CURVES.file, pd.concat(curves, ignore_index=True))
 
     def provenance(self) -> dict:
         return {"request": self.request, "arms": {a: ARMS[a] for a in self.arms}, "config": self.cfg.to_dict(),

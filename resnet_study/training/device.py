@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 import torch
@@ -98,7 +99,11 @@ def first_of_all(first_bad, world: int):
     return torch.where(earliest == none, torch.full_like(first_bad, -1), earliest)
 
 
-def leave_process_group(joined: bool) -> None:
-    """Destroy the process group this run made (``joined``: it was not there before the run)."""
-    if joined and dist.is_initialized():
-        dist.destroy_process_group()
+@contextmanager
+def process_group_of_run(joined: bool):
+    """Destroy the process group when the block ends, if this run made it (``joined``)."""
+    try:
+        yield
+    finally:
+        if joined and dist.is_initialized():
+            dist.destroy_process_group()

@@ -26,9 +26,10 @@ from ..io import atomic_path, check_writable, git_commit, read_json, write_csv
 from ..models import load_weights, model_info, read_checkpoint, sha256
 from ..models.layouts import AKAMASTER
 from ..models.published import PUBLISHED
+from .artefacts import CHECKPOINT, CONFIG, EVALUATION, RESPONSES
 from .checkpoint import load_checkpoint
 from .device import resolve_device
-from .loop import build_model
+from .build import build_model
 from .precision import autocast
 from .probes import layer_responses, response_layers
 from .runfolder import check_same_config, read_config, restore, writer_lock
@@ -38,12 +39,12 @@ def run_responses(run: str | Path, batch_size: int = 256, device: str = "auto") 
     """Compute ``responses.csv`` of a finished run folder from its checkpoint and eval images."""
     run = Path(run)
     saved = read_config(run)
-    if saved is None or not (run / "checkpoint.pt").exists():
-        raise StudyError(f"{run} is not a run folder (it needs config.json and checkpoint.pt)")
+    if saved is None or not (run / CHECKPOINT.file).exists():
+        raise StudyError(f"{run} is not a run folder (it needs {CONFIG.file} and {CHECKPOINT.file})")
     try:
         cfg = make_config(saved.get("preset", "paper"), dict(saved, download=False))  # read, never fetch
     except StudyError as err:
-        raise StudyError(f"{run / 'config.json'}: {err}") from None
+        raise StudyError(f"{run / CONFIG.file}: {err}") from None
     dev = resolve_device(device)
     loaders = make_loaders(cfg, dev)
     model = build_model(cfg, loaders.description.get("classes")).to(dev)
@@ -51,9 +52,9 @@ def run_responses(run: str | Path, batch_size: int = 256, device: str = "auto") 
         checkpoint = load_checkpoint(run, print)
         check_same_config(run, cfg.to_dict(), checkpoint.config, "checkpoint",
                           remedy="the checkpoint is not this run's; restore the run's own checkpoint.pt")
-        restore(model, checkpoint.model, run / "checkpoint.pt")
+        restore(model, checkpoint.model, run / CHECKPOINT.file)
         frame = layer_responses(model.eval(), loaders.eval.eval_batches(batch_size), batch_size)
-        write_csv(run / "responses.csv", frame)
+        write_csv(run / RESPONSES.file, frame)
     return frame
 
 
@@ -68,12 +69,12 @@ def _declare_from_run_folder(checkpoint) -> None:
             try:
                 check_value(config[key], hints[key], key)
             except StudyError as err:
-                raise StudyError(f"{checkpoint.path.parent / 'config.json'}: {err}") from None
+                raise StudyError(f"{checkpoint.path.parent / CONFIG.file}: {err}") from None
     checkpoint.model = config.get("model")
     checkpoint.model_kwargs = {"shortcut": config["shortcut"]} if config.get("shortcut") else {}
     checkpoint.normalize = config.get("normalize", "pixel")
     checkpoint.holdout = config.get("holdout", 0)
-    precision = (read_json(checkpoint.path.parent / "config.json") or {}).get("precision", {})
+    precision = (read_json(checkpoint.path.parent / CONFIG.file) or {}).get("precision", {})
     checkpoint.precision = precision.get("autocast") if isinstance(precision, dict) else None
 
 
@@ -181,7 +182,7 @@ def evaluate(model_name: str, weights: str | Path, data_dir: str | Path, out: st
     }
     out.mkdir(parents=True, exist_ok=True)
     # Both files or neither: a full disk leaves no responses.csv without its evaluation.json.
-    with atomic_path(out / "responses.csv") as responses_tmp, atomic_path(out / "evaluation.json") as result_tmp:
+    with atomic_path(out / RESPONSES.file) as responses_tmp, atomic_path(out / EVALUATION.file) as result_tmp:
         responses.to_csv(responses_tmp, index=False)
         result_tmp.write_text(json.dumps(result, indent=2) + "\n")
     return dict(result, out=str(out))

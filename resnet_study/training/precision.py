@@ -10,6 +10,7 @@ fp32. The scaler's state lives in the checkpoint, so a resumed fp16 run goes on 
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
 
 import torch
 
@@ -68,16 +69,35 @@ def tf32_convolutions(precision: str, device: torch.device) -> bool:
             and torch.cuda.get_device_capability(device) >= (8, 0))
 
 
+def scaled_step(scaler: torch.amp.GradScaler, optimizer: torch.optim.Optimizer, norms=None):
+    """``optimizer``'s step through the loss scaler, and whether fp16's scaler skipped it (a gradient
+    was not finite): (an int64 () tensor on the device, 1 or 0, without a host sync, or None when no
+    scaler runs; ``norms``, the step's gradient norms, or None when it was skipped: not a step)."""
+    scaler.step(optimizer)
+    skipped = None
+    if scaler.is_enabled():
+        found = scaler._found_inf_per_device(optimizer)  # the scaler's own record; torch has no public accessor
+        skipped = (torch.stack([f.reshape(()) for f in found.values()]).sum() > 0).to(torch.int64)
+        if norms is not None and bool(skipped):  # a host sync, on the few steps that record norms
+            norms = None
+    scaler.update()  # forgets the step's record
+    return skipped, norms
+
+
 def grad_scaler(precision: str, device: torch.device) -> torch.amp.GradScaler:
     """A loss scaler, enabled for fp16 only: disabled, it passes the loss and the step through unchanged."""
     return torch.amp.GradScaler(device.type, enabled=precision == "fp16")
 
 
-def skipped_step(scaler: torch.amp.GradScaler, optimizer: torch.optim.Optimizer) -> torch.Tensor | None:
-    """Whether fp16's loss scaler skipped the step it just took (a gradient was not finite): an int64
-    () tensor on the device, 1 or 0, without a host sync; None when no scaler runs. Read it between
-    ``scaler.step`` and ``scaler.update``, which forgets the step."""
-    if not scaler.is_enabled():
-        return None
-    found = scaler._found_inf_per_device(optimizer)  # the scaler's own record; torch has no public accessor
-    return (torch.stack([f.reshape(()) for f in found.values()]).sum() > 0).to(torch.int64)
+@dataclass(frozen=True)
+class Precision:
+    """What a run trains in: ``name`` (bf16, fp16 or fp32), its autocast context (reusable) and its
+    loss scaler (enabled for fp16 only)."""
+
+    name: str
+    autocast: contextlib.AbstractContextManager
+    scaler: torch.amp.GradScaler
+
+    @classmethod
+    def on(cls, name: str, device: torch.device) -> "Precision":
+        return cls(name, autocast(name, device), grad_scaler(name, device))

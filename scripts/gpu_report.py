@@ -131,8 +131,10 @@ def interpolate(points: dict[int, float], n: int) -> float:
 
 # ---- the report as Markdown ----------------------------------------------------------------------------
 def bench_text(r: dict) -> str:
+    compiled = (", CUDA graphs" if r.get("compile_mode") == "reduce-overhead" else ", compiled") if r["compile"] else ""
     text = (f"{r['engine_images_per_second']:,.0f} images/s, {r['engine_tflops']:.3g} TFLOP/s ({r['precision']}"
-            f"{', compiled' if r['compile'] else ''}); warm-up {r['warmup_seconds']} s")
+            f"{' with TF32 convolutions' if r.get('tf32_convolutions') else ''}{compiled}); "
+            f"warm-up {r['warmup_seconds']} s")
     if (p := r.get("profile")) and p.get("busy_share") is not None:
         text += f"; GPU busy {p['busy_share']:.0%} of {p['wall_ms_per_step']} ms a step"
     return text

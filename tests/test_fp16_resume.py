@@ -5,6 +5,7 @@ loss scaler skipping the first step of fused SGD, and a run whose optimiser step
 device it began on and the other way on the device it resumes on.
 """
 
+import dataclasses
 import json
 
 import numpy as np
@@ -17,7 +18,8 @@ from resnet_study.training import checkpoint as checkpoints
 from resnet_study.training import loop
 from resnet_study.training import optimizer as optimizers
 from resnet_study.training.loop import Trainer, train
-from resnet_study.training.precision import resumable_precision
+from resnet_study.training import precision as precisions
+from resnet_study.training.precision import Precision, resumable_precision
 
 from helpers import QUIET, Interrupt, crash_at, tiny_config
 
@@ -37,7 +39,8 @@ def _two_steps_after_an_overflow(cifar_dir, tmp_path, monkeypatch, fused: bool) 
     trainer.setup()
     assert trainer.optimizer.defaults.get("fused") is (True if fused else None)
     # A scale that overflows fp16's gradients (max 65504) at once, then drops to a sane one.
-    trainer.scaler = torch.amp.GradScaler("cpu", init_scale=2.0**60, backoff_factor=2.0**-50)
+    scaler = torch.amp.GradScaler("cpu", init_scale=2.0**60, backoff_factor=2.0**-50)
+    trainer.parts = dataclasses.replace(trainer.parts, precision=Precision("fp16", trainer.autocast, scaler))
     before = [p.detach().clone() for p in trainer.model.parameters()]
     for group in trainer.optimizer.param_groups:
         group["lr"] = 0.1
@@ -130,7 +133,7 @@ def _overflowing_scaler(precision, device):
 
 def test_a_skipped_step_is_never_recorded_as_a_step(cifar_dir, tmp_path, monkeypatch):
     """Issue 23.3: the gradients of a step the scaler skipped were written as the net's (inf)."""
-    monkeypatch.setattr(loop, "grad_scaler", _overflowing_scaler)
+    monkeypatch.setattr(precisions, "grad_scaler", _overflowing_scaler)
     cfg = _fp16(cifar_dir)
     summary = train(cfg, tmp_path / "straight", **QUIET)
     assert summary["status"] == "done" and summary["skipped_steps"] == 1

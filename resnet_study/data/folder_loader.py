@@ -66,7 +66,8 @@ class FolderLoader:
     def batch(self, iteration: int):
         epoch, position = divmod(iteration, self.steps_per_epoch)
         if self._next != (epoch, position):
-            sampler = EpochBatches(len(self.dataset), self.global_batch, self.seed, epoch, position, self.rank, self.world)
+            sampler = EpochBatches(len(self.dataset), self.global_batch, self.seed, epoch, position, self.rank,
+                                   self.world)
             generator = torch.Generator().manual_seed(_mix(self.seed, epoch, position, self.rank))
             self._iterator = iter(self._loader(batch_sampler=sampler, generator=generator))
         with worker_sentences():

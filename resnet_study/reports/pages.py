@@ -51,7 +51,7 @@ def fig6(d: Deck) -> Slide | None:
     read = d.record("Fig. 6", d.sources.cifar, ["curves.csv", "runs.csv"], d.runs)
     found = findings.degradation(d.runs, PLAIN, RESNET)
     notes = d.notes(list(zip(DEGRADATION_KEYS, found)), d.runs, read)
-    values = dict(plain=label(plain), resnet=label(resnet), p=pct(p), r=pct(r), depth=plain[len("cifar_plain"):])
+    values = dict(plain=label(plain), resnet=label(resnet), p=pct(p), r=pct(r), depth=model_info(plain).depth)
     return Slide(d.t(f"fig6.title.{'agrees' if r < p else 'differs'}", **values),
                  d.s["fig6.lines"] + [d.t("axes.curves", split=d.split), d.data_line(d.runs)], figure, notes=notes)
 
@@ -94,10 +94,10 @@ def table6(d: Deck) -> Slide:
     stated = stated[[m for m in RESNET if m in stated.index]] if stated is not None else None
     if stated is not None and len(stated) >= 2:
         key = "published" if stated.iloc[-1] < stated.iloc[0] else "published_differs"
-        ends, depths = stated.iloc[[0, -1]], [m[len("cifar_resnet"):] for m in stated.index[[0, -1]]]
+        ends, depths = stated.iloc[[0, -1]], [model_info(m).depth for m in stated.index[[0, -1]]]
     else:
         ours = d.finals.final_test_error[[m for m in RESNET if m in d.finals.index]]
-        key, ends, depths = "ours", ours.iloc[[0, -1]], [m[len("cifar_resnet"):] for m in ours.index[[0, -1]]]
+        key, ends, depths = "ours", ours.iloc[[0, -1]], [model_info(m).depth for m in ours.index[[0, -1]]]
     tables_read = d.record("Table 6", d.sources.cifar, ["runs.csv"], d.runs)
     if source is not None:
         tables_read += ", " + d.record(f"Table 6 ({source})", d.sources.published, ["published.csv"], None)
@@ -181,7 +181,8 @@ def constructed(d: Deck) -> Slide | None:
     if d.constructed is None:
         return _missing(d, d.s["constructed.title"], d.sources.constructed)
     table = d.constructed
-    plain = [c for c in dict.fromkeys(table.construction) if not model_info(table[table.construction == c].net.iloc[0]).residual]
+    plain = [c for c in dict.fromkeys(table.construction)
+             if not model_info(table[table.construction == c].net.iloc[0]).residual]
     construction = (plain or list(dict.fromkeys(table.construction)))[0]
     rows = table[(table.construction == construction) & (table.split == "holdout")].set_index("role")
     built, scratch = rows.error.get("built"), rows.error.get("from scratch")
@@ -228,3 +229,9 @@ def appendix(d: Deck) -> list[Slide]:
         pages[-1].append(row)
         height += row_height
     return [made, *(Slide(d.t("claims.title"), table=[header] + page) for page in pages if page)]
+
+
+def slides(d: Deck) -> list[Slide]:
+    """The deck's pages in the story's order; pages whose tables are missing are left out."""
+    made = [title(d), fig1(d), block(d), fig6(d), table6(d), fig4(d), fig7(d), constructed(d)]
+    return [slide for slide in made if slide is not None] + [takeaways(d), *appendix(d)]

@@ -7,16 +7,54 @@ bold lines test error (Fig. 1, 4, 6).
 
 from __future__ import annotations
 
+import functools
+from contextlib import contextmanager
+from typing import Callable
+
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
+from matplotlib.figure import Figure
 
 from ..models import model_info
 from ..paper import REPRODUCTIONS, TABLE6
 from .findings import label
 from .tables import MissingResults
 
-sns.set_theme(context="notebook", style="whitegrid")
+
+@contextmanager
+def theme():
+    """seaborn's notebook context and whitegrid style for the figures drawn inside; matplotlib's
+    settings are as they were afterwards (importing this module changes nothing)."""
+    with plt.rc_context():
+        sns.set_theme(context="notebook", style="whitegrid")
+        yield
+
+
+class ThemedFigure(Figure):
+    """A figure that is drawn in ``theme()`` wherever it is drawn (``savefig``, a notebook's
+    display): matplotlib reads fonts and ticks from its settings when it draws."""
+
+    def draw(self, renderer):
+        with theme():
+            super().draw(renderer)
+
+    def __repr__(self) -> str:  # as a notebook shows it: "<Figure size 1100x400 with 2 Axes>"
+        return super().__repr__().replace(type(self).__name__, "Figure", 1)
+
+
+def themed(draw: Callable[..., plt.Figure]) -> Callable[..., plt.Figure]:
+    """``draw`` run inside ``theme()``; it makes its figure with ``FigureClass=ThemedFigure``."""
+    @functools.wraps(draw)
+    def drawn(*args, **kwargs):
+        with theme():
+            return draw(*args, **kwargs)
+    return drawn
+
+
+def line_style(model: str) -> str:
+    """Plain nets dashed, ResNets solid (as the paper's figures)."""
+    return "-" if model_info(model).residual else "--"
 
 
 def _require(frame: pd.DataFrame, models: list[str], what: str, sweep: str) -> list[str]:
@@ -53,6 +91,7 @@ def _caption(fig: plt.Figure, text: str) -> None:
         fig.text(0.01, -0.02, text, fontsize=8, color="0.35", ha="left", va="top")
 
 
+@themed
 def error_curves(curves: pd.DataFrame, panels: list[list[str]], titles: list[str], *, sweep: str,
                  what: str = "this figure", split_axes: bool = False, caption: str = "", x: str = "iteration",
                  test_label: str = "test") -> plt.Figure:
@@ -65,7 +104,8 @@ def error_curves(curves: pd.DataFrame, panels: list[list[str]], titles: list[str
     _require(curves, [m for group in panels for m in group], what, sweep)
     mean = _mean_curves(curves)
     columns = 2 if split_axes else len(panels)
-    fig, axes = plt.subplots(1, columns, figsize=(5.2 * columns, 4), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(1, columns, figsize=(5.2 * columns, 4), sharey=True, squeeze=False,
+                             FigureClass=ThemedFigure)
     for p, group in enumerate(panels):
         for model in group:
             run = mean[mean.model == model]
@@ -99,6 +139,7 @@ def error_curves(curves: pd.DataFrame, panels: list[list[str]], titles: list[str
     return fig
 
 
+@themed
 def layer_response_figure(responses: pd.DataFrame, models: list[str], *, sweep: str, caption: str = "",
                           published: pd.DataFrame | None = None) -> plt.Figure:
     """Fig. 7: std of layer responses, in layer order (top) and sorted by magnitude (bottom).
@@ -108,8 +149,8 @@ def layer_response_figure(responses: pd.DataFrame, models: list[str], *, sweep: 
     """
     present = _require(responses, models, "Fig. 7", sweep)
     published = published if published is not None else pd.DataFrame(columns=["model", "source", "layer", "std"])
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 6.5 if published.empty else 8))
-    lines = [(responses[responses.model == model], model, dict(ls="--" if "plain" in model else "-", marker=".",
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 6.5 if published.empty else 8), FigureClass=ThemedFigure)
+    lines = [(responses[responses.model == model], model, dict(ls=line_style(model), marker=".",
                                                                  label=label(model))) for model in present]
     lines += [(frame, model, dict(ls=":", marker="x", label=f"{label(model)}, {published_label(source)}"))
               for (model, source), frame in published.groupby(["model", "source"])]
@@ -126,15 +167,16 @@ def layer_response_figure(responses: pd.DataFrame, models: list[str], *, sweep: 
     return fig
 
 
+@themed
 def gradient_figure(gradients: pd.DataFrame, models: list[str], *, sweep: str, caption: str = "") -> plt.Figure:
     """Per-layer gradient norm at initialisation and at the last logged iteration, log scale."""
     present = _require(gradients, models, "the gradient-flow figure", sweep)
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True, FigureClass=ThemedFigure)
     for model in present:
         frame = gradients[gradients.model == model]
         for ax, iteration in zip(axes, [0, frame.iteration.max()]):
             at = frame[frame.iteration == iteration].groupby("layer", as_index=False)["grad_norm"].mean()
-            ax.plot(at.layer, at.grad_norm, color=color(model), ls="--" if "plain" in model else "-",
+            ax.plot(at.layer, at.grad_norm, color=color(model), ls=line_style(model),
                     marker=".", label=label(model))
             ax.set_title("at initialisation" if iteration == 0 else f"at iteration {iteration}")
     for ax in axes:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..config import epochs
+from ..config import epochs, saved_config
 from ..io import write_csv
 from ..models import model_info
 from ..training import artefacts
@@ -31,10 +31,10 @@ def runs_table(sweep: Sweep) -> pd.DataFrame:
     for model, seed in sweep.runs():
         info, run = model_info(model), sweep.run_dir(model, seed)
         config, summary = read_run_file(run / CONFIG.file), read_run_file(run / SUMMARY.file)
-        cfg = config.get("config", {})
+        cfg = saved_config(config.get("config") or {})
         rows.append({
             "model": model, "family": info.family, "depth": info.depth, "residual": info.residual,
-            "shortcut": (cfg.get("shortcut") or info.default_shortcut) if info.residual else "",
+            "shortcut": (cfg["model_options"].get("shortcut") or info.default_shortcut) if info.residual else "",
             "seed": seed, "preset": cfg.get("preset", sweep.preset),
             "iterations": summary.get("iterations"), "status": run_status(sweep, model, seed),
             **{k: summary.get(k) for k in ("final_train_error", "final_test_error", "best_test_error",

@@ -15,13 +15,13 @@ def learning_rate(cfg: TrainConfig, iteration: int, warm: bool) -> float:
     """Step schedule of section 4.2; nets of depth >= warmup_depth start at warmup_lr until
     the training error first falls below warmup_error (``warm`` is then True)."""
     if not warm:
-        return cfg.warmup_lr
-    return cfg.lr * cfg.gamma ** sum(iteration >= m for m in cfg.milestones)
+        return cfg.optim.warmup_lr
+    return cfg.optim.lr * cfg.optim.gamma ** sum(iteration >= m for m in cfg.optim.milestones)
 
 
 def warmed_up(cfg: TrainConfig, warm: bool, train_error: float) -> bool:
     """Section 4.2: ResNet-110 goes back to lr 0.1 once its training error is below 80%."""
-    return warm or train_error < cfg.warmup_error
+    return warm or train_error < cfg.optim.warmup_error
 
 
 def gradient_rows(model: torch.nn.Module, norms: torch.Tensor, iteration: int) -> list[dict]:
@@ -82,5 +82,5 @@ def report(row: dict, cfg: TrainConfig, bar, log) -> None:
     if bar is not None:
         bar.set_postfix_str(f"loss {row['train_loss']:.3f} err {row['train_error']:.3f}{test}")
     else:
-        log(f"{cfg.model} it {row['iteration']}/{cfg.iterations} lr {row['lr']:g} "
+        log(f"{cfg.model.name} it {row['iteration']}/{cfg.optim.iterations} lr {row['lr']:g} "
             f"loss {row['train_loss']:.4f} train_err {row['train_error']:.4f}{test}")

@@ -43,7 +43,7 @@ __all__ = ["Trainer", "build_model", "train"]  # build_model: from build, where 
 
 class Trainer:
     """One run of one network. ``Trainer(cfg, out).run()`` returns the summary dict; ``make_model()``
-    builds the net to start from instead of a fresh ``cfg.model`` (a checkpoint in ``out`` still wins).
+    builds the net to start from instead of a fresh ``cfg.model.name`` (a checkpoint in ``out`` still wins).
 
     Its state is ``parts`` (from ``setup()``) and ``progress``; the parts also read as properties
     (``model``, ``device``, ``precision``, ``scaler``, ``train_loader``...), which nothing assigns."""
@@ -67,10 +67,10 @@ class Trainer:
         self.joined = self.world > 1 and not dist.is_initialized()  # this run makes the process group: it ends it
         self.parts = build_parts(self.given, self.rank, self.world, self.local_rank, self.log, self.make_model)
         cfg, device = self.parts.cfg, self.parts.device
-        deep = cfg.warmup_depth is not None and model_info(cfg.model).depth >= cfg.warmup_depth
+        deep = cfg.optim.warmup_depth is not None and model_info(cfg.model.name).depth >= cfg.optim.warmup_depth
         self.progress = Progress.start(device, sum_dtype(device), warm=not deep)
         self.writer = RunWriter(self.out, ["val_error"] if self.parts.loaders.val is not None else [])
-        self.watch = RunWatch(self.out, cfg.tensorboard and self.main)
+        self.watch = RunWatch(self.out, cfg.run.tensorboard and self.main)
         return self.parts
 
     # ---- the parts, read-only ----------------------------------------------------------------
@@ -146,11 +146,11 @@ class Trainer:
 
     def _train(self) -> Summary:
         cfg, s, batch = self.parts.cfg, self.progress, self.parts.loaders.train.global_batch
-        bar = tqdm(total=cfg.iterations, initial=s.iteration, disable=not self.show_bar, desc=cfg.model,
+        bar = tqdm(total=cfg.optim.iterations, initial=s.iteration, disable=not self.show_bar, desc=cfg.model.name,
                    unit="it", dynamic_ncols=True)
         session_start = interval_start = time.perf_counter()
         wall_before, timed_images, warmed = s.wall_seconds, 0, False  # a session's first interval warms up
-        while s.iteration < cfg.iterations and not s.stopped:
+        while s.iteration < cfg.optim.iterations and not s.stopped:
             it = s.iteration
             lr = hooks.learning_rate(cfg, it, s.warm)
             for group in self.parts.optimizer.param_groups:
@@ -179,11 +179,11 @@ class Trainer:
                 s.warm = hooks.warmed_up(cfg, s.warm, row["train_error"])
                 if self.main:
                     self.writer.append(CURVES, [row], s.rows)
-                    self.writer.write(PROGRESS, progress_record(row, s, cfg.iterations, batch))
+                    self.writer.write(PROGRESS, progress_record(row, s, cfg.optim.iterations, batch))
                     self.watch.row(row)
                     self._record_gradients(it, norms)
                 hooks.report(row, cfg, bar if self.show_bar else None, self.log)
-            if self.main and (it % cfg.checkpoint_every == 0 or it == cfg.iterations):
+            if self.main and (it % cfg.run.checkpoint_every == 0 or it == cfg.optim.iterations):
                 save_checkpoint(self.out, capture(self.parts, s, self.requested))
         bar.close()
         s.wall_seconds = wall_before + time.perf_counter() - session_start
@@ -194,7 +194,7 @@ class Trainer:
         s, loaders = self.progress, self.parts.loaders
         loss_sum, errors = all_reduce_sum(self.world)(s.metrics).tolist()
         s.metrics.zero_()
-        row = {"iteration": iteration, "epoch": round(epochs(iteration, self.cfg.batch_size, loaders.train_images), 4),
+        row = {"iteration": iteration, "epoch": round(epochs(iteration, self.cfg.optim.batch_size, loaders.train_images), 4),
                "lr": lr, "train_loss": loss_sum / s.interval_images, "train_error": errors / s.interval_images,
                "test_error": None}
         row.update(s.skipped_steps(self.parts.precision.scaler))  # fp16: minibatches that were not steps
@@ -230,10 +230,10 @@ class Trainer:
         return summary
 
     def _evaluates_at(self, iteration: int) -> bool:
-        return iteration % self.cfg.eval_every == 0 or iteration == self.cfg.iterations
+        return iteration % self.cfg.run.eval_every == 0 or iteration == self.cfg.optim.iterations
 
     def _logs_at(self, iteration: int) -> bool:
-        return iteration % self.cfg.log_every == 0 or self._evaluates_at(iteration)
+        return iteration % self.cfg.run.log_every == 0 or self._evaluates_at(iteration)
 
     def _record_gradients(self, iteration: int, norms: torch.Tensor | None) -> None:
         """gradients.csv's rows of ``iteration``, when its step recorded ``norms``; None (they are written)."""

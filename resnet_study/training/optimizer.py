@@ -21,11 +21,11 @@ PER_DEVICE = ("fused", "foreach", "capturable", "differentiable")  # how a step 
 
 
 def make_optimizer(model: torch.nn.Module, cfg, device: torch.device) -> torch.optim.SGD:
-    """SGD with ``cfg``'s momentum (0.9) and weight decay (1e-4) on every parameter (sections 3.4,
+    """SGD with ``cfg.optim``'s momentum (0.9) and weight decay (1e-4) on every parameter (sections 3.4,
     4.2), its momentum buffers zeros from the start (see the module's docstring)."""
     fused = device.type in FUSED_DEVICES
-    optimizer = torch.optim.SGD(model.parameters(), lr=cfg.lr, momentum=cfg.momentum,
-                                weight_decay=cfg.weight_decay, **({"fused": True} if fused else {}))
+    optimizer = torch.optim.SGD(model.parameters(), lr=cfg.optim.lr, momentum=cfg.optim.momentum,
+                                weight_decay=cfg.optim.weight_decay, **({"fused": True} if fused else {}))
     zero_momentum(optimizer)
     return optimizer
 

@@ -44,8 +44,8 @@ def resumable_precision(started: str, device_type: str, checkpoint) -> str:
 
 
 def requested_precision(cfg) -> str:
-    """The config's precision, with ``amp=False`` (``--no-amp``) meaning fp32."""
-    return cfg.precision if cfg.amp else "fp32"
+    """The config's precision (``--no-amp`` became fp32 in ``config.migrate``)."""
+    return cfg.run.precision
 
 
 def device_precision(requested: str, device: torch.device) -> str:

@@ -27,16 +27,16 @@ def run_record(parts: Parts, requested: TrainConfig, world: int) -> dict:
     cfg, loaders, precision = parts.cfg, parts.loaders, parts.precision
     return {
         "config": requested.to_dict(),
-        "schedule": {"iterations": cfg.iterations, "milestones": list(cfg.milestones),
-                     "epochs": round(epochs(cfg.iterations, cfg.batch_size, loaders.train_images), 2)},
-        "model": {"name": cfg.model, "kind": model_info(cfg.model).kind,
+        "schedule": {"iterations": cfg.optim.iterations, "milestones": list(cfg.optim.milestones),
+                     "epochs": round(epochs(cfg.optim.iterations, cfg.optim.batch_size, loaders.train_images), 2)},
+        "model": {"name": cfg.model.name, "kind": model_info(cfg.model.name).kind,
                   "parameters": sum(p.numel() for p in parts.model.parameters())},
         "dataset": dict(loaders.description, processes=world), "notes": loaders.notes,
         "device": device_name(parts.device), "cpu_threads": torch.get_num_threads(),
         "precision": {"autocast": precision.name, "requested": requested_precision(cfg),
-                      "grad_scaler": precision.scaler.is_enabled(), "channels_last": cfg.channels_last,
+                      "grad_scaler": precision.scaler.is_enabled(), "channels_last": cfg.run.channels_last,
                       "tf32_convolutions": tf32_convolutions(precision.name, parts.device),
-                      "compile_mode": cfg.compile_mode if cfg.compile else None},
+                      "compile_mode": cfg.run.compile_mode if cfg.run.compile else None},
         "torch_version": torch.__version__, "python_version": platform.python_version(),
         "commit": git_commit(), "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
@@ -46,11 +46,11 @@ def net_record(parts: Parts) -> dict:
     """How to rebuild and feed the net from the checkpoint alone (``models.weights`` reads it):
     model name and options, the input normalisation with its statistics, the precision."""
     cfg, loader = parts.cfg, parts.loaders.train
-    return {"model": cfg.model, "kwargs": cfg.model_kwargs(parts.loaders.description.get("classes")),
-            "normalize": cfg.input_normalization,
+    return {"model": cfg.model.name, "kwargs": cfg.model.kwargs(parts.loaders.description.get("classes")),
+            "normalize": cfg.data.input_normalization,
             "mean": getattr(loader, "mean", torch.zeros(3, 1, 1)).cpu(),
             "std": getattr(loader, "std", torch.ones(3, 1, 1)).cpu(),
-            "holdout": cfg.holdout, "precision": parts.precision.name}
+            "holdout": cfg.data.holdout, "precision": parts.precision.name}
 
 
 def capture(parts: Parts, progress: Progress, requested: TrainConfig) -> Checkpoint:
@@ -70,7 +70,7 @@ def resume(out: Path, parts: Parts, start: Progress, requested: TrainConfig, log
         return None
     path = out / CHECKPOINT.file
     check_same_config(out, requested.to_dict(), checkpoint.config, "checkpoint")
-    check_same_numerics(path, checkpoint, parts.loaders.fingerprint, parts.cfg.data_dir, parts.device)
+    check_same_numerics(path, checkpoint, parts.loaders.fingerprint, parts.cfg.data.data_dir, parts.device)
     restore(parts.model, checkpoint.model, path)
     restore_optimizer(parts.optimizer, checkpoint.optimizer, path)
     torch.set_rng_state(checkpoint.torch_rng.cpu())

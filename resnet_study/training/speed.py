@@ -10,31 +10,31 @@ from __future__ import annotations
 
 import torch
 
-from ..config import CUDA_GRAPH_MODES
+from ..config.values import CUDA_GRAPH_MODES
 from ..errors import StudyError
 
 
 def uses_cuda_graphs(cfg) -> bool:
     """Whether ``cfg`` trains its net as CUDA graphs (``--compile`` in a mode that captures them)."""
-    return bool(cfg.compile) and cfg.compile_mode in CUDA_GRAPH_MODES
+    return bool(cfg.run.compile) and cfg.run.compile_mode in CUDA_GRAPH_MODES
 
 
 def compile_network(network: torch.nn.Module, cfg, device: torch.device, world: int = 1):
-    """``network`` as the run trains it: itself, or ``torch.compile``d in ``cfg.compile_mode``.
+    """``network`` as the run trains it: itself, or ``torch.compile``d in ``cfg.run.compile_mode``.
     One sentence for CUDA graphs off a CUDA GPU or across processes (DDP's gradient hooks run
     between the graphs' launches; untested, so refused)."""
-    if not cfg.compile:
+    if not cfg.run.compile:
         return network
     if uses_cuda_graphs(cfg) and device.type != "cuda":
-        raise StudyError(f"compile-mode {cfg.compile_mode} captures CUDA graphs, which need a CUDA GPU; use "
+        raise StudyError(f"compile-mode {cfg.run.compile_mode} captures CUDA graphs, which need a CUDA GPU; use "
                          f"--device cuda, or --compile-mode default on {device.type}")
     if uses_cuda_graphs(cfg) and world > 1:
-        raise StudyError(f"compile-mode {cfg.compile_mode} (CUDA graphs) trains one process per run; use "
+        raise StudyError(f"compile-mode {cfg.run.compile_mode} (CUDA graphs) trains one process per run; use "
                          f"--compile-mode default under torchrun")
     # Each run compiles afresh: a sweep worker trains net after net in one process, and Dynamo's
     # recompile limit (8 per function) would train its 9th architecture eagerly, silently.
     torch.compiler.reset()
-    return torch.compile(network, mode=None if cfg.compile_mode == "default" else cfg.compile_mode)
+    return torch.compile(network, mode=None if cfg.run.compile_mode == "default" else cfg.run.compile_mode)
 
 
 def begin_step(cfg) -> None:

@@ -10,18 +10,19 @@ import pandas as pd
 import pytest
 from pptx import Presentation
 
-from resnet_study.reports import pdf_deck, plots, slides
+from resnet_study.reports import pdf_deck, plots, registry, slides
 from resnet_study.reports.deck import Sources
-from resnet_study.reports.strings import EN, KO
 
 ROOT = Path(__file__).resolve().parents[1]
 CIFAR, IMAGENET = ROOT / "results" / "cifar_study", ROOT / "results" / "imagenette_study"
 HANGUL = re.compile("[\uac00-\ud7a3]")
 PERCENT = re.compile(r"\d+(?:\.\d+)?%")
+EN, KO = registry.words("en"), registry.words("ko")  # the story's words and every analysis's
 
 
 def sources(tmp_path: Path, published: Path | None = None, constructed: Path | None = None) -> Sources:
-    return Sources(CIFAR, IMAGENET, published or tmp_path / "no-published", constructed or tmp_path / "no-constructed")
+    return Sources(cifar=CIFAR, imagenet=IMAGENET, published=published or tmp_path / "no-published",
+                   constructed=constructed or tmp_path / "no-constructed")
 
 
 def texts(slide) -> tuple[str, list[str]]:

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..models import model_info
-from ..paper import FIG4_PLAIN, FIG4_RESNET, FIG6_RESNET, TABLE2, TABLE6
+from ..paper import FIG1, FIG4_PLAIN, FIG4_RESNET, FIG7_DEPTH, TABLE2, TABLE6, pairs
+from .tables import finals as final_errors
 
 # What the paper trained on (section 4.2; section 3.4), to say why our numbers differ.
 PAPER_CIFAR = "the paper: 50,000 CIFAR-10 images, 64k iterations of 128 (164 epochs)"
@@ -60,19 +61,15 @@ def eval_name(runs: pd.DataFrame) -> str:
     return "test"
 
 
-def _finals(runs: pd.DataFrame) -> pd.DataFrame:
-    return (runs[runs.status == "done"].groupby("model")[["final_train_error", "final_test_error"]].mean()
-            .mul(100))
-
-
-def _pct(value: float) -> str:
-    return f"{value:.1f}%"
+def _pct(fraction: float) -> str:
+    """0.0875 -> '8.8%'."""
+    return f"{100 * fraction:.1f}%"
 
 
 def _order_finding(runs: pd.DataFrame, models: list[str], column: str, claim: str, rising: bool,
                    why: str) -> Finding:
     """Whether ``column`` rises (or falls) with depth over ``models``, as the claim says."""
-    finals = _finals(runs)
+    finals = final_errors(runs)
     present = [m for m in models if m in finals.index]
     what = "training" if column == "final_train_error" else eval_name(runs)
     if len(present) < 2:
@@ -104,12 +101,12 @@ def degradation(runs: pd.DataFrame, plain: list[str], residual: list[str], *, pa
         _order_finding(runs, residual, "final_test_error", f"{where}: deeper ResNets have lower test error.",
                        rising=False, why=why),
     ]
-    finals = _finals(runs)
-    pairs = [(p, r) for p, r in zip(plain, residual) if p in finals.index and r in finals.index]
-    if pairs:
-        better = [finals.loc[r, "final_train_error"] < finals.loc[p, "final_train_error"] for p, r in pairs]
+    finals = final_errors(runs)
+    twins = [(p, r) for p, r in zip(plain, residual) if p in finals.index and r in finals.index]
+    if twins:
+        better = [finals.loc[r, "final_train_error"] < finals.loc[p, "final_train_error"] for p, r in twins]
         ours = "; ".join(f"{label(r)} {_pct(finals.loc[r, 'final_train_error'])} vs {label(p)} "
-                         f"{_pct(finals.loc[p, 'final_train_error'])}" for p, r in pairs)
+                         f"{_pct(finals.loc[p, 'final_train_error'])}" for p, r in twins)
         findings.append(Finding(f"{where}: at equal depth the ResNet trains to lower error than the plain net.",
                                 f"final training error {ours}", all(better), "" if all(better) else why, ours))
     return findings
@@ -119,7 +116,7 @@ def fig1(runs: pd.DataFrame, curves: pd.DataFrame) -> list[Finding]:
     """Fig. 1: plain-56 above plain-20 in training and test error, throughout training."""
     claim = ("Fig. 1: the 56-layer plain net has higher training error, and thus higher test error, "
              "than the 20-layer one, throughout training.")
-    shallow, deep = "cifar_plain20", "cifar_plain56"
+    shallow, deep = FIG1
     mean = curves.groupby(["model", "iteration"])[["train_error", "test_error"]].mean()
     if shallow not in mean.index.get_level_values(0) or deep not in mean.index.get_level_values(0):
         return [Finding(claim, "needs runs of plain-20 and plain-56", None)]
@@ -129,10 +126,10 @@ def fig1(runs: pd.DataFrame, curves: pd.DataFrame) -> list[Finding]:
     test_above = (tests.test_error_deep > tests.test_error_shallow).mean() if len(tests) else float("nan")
     last = both.iloc[-1]
     ours = (f"plain-56 above plain-20 at {above:.0%} of logged iterations in training error and "
-            f"{test_above:.0%} in {eval_name(runs)} error; at the end {_pct(100 * last.train_error_deep)} vs "
-            f"{_pct(100 * last.train_error_shallow)} training error")
+            f"{test_above:.0%} in {eval_name(runs)} error; at the end {_pct(last.train_error_deep)} vs "
+            f"{_pct(last.train_error_shallow)} training error")
     agrees = above >= 0.9 and last.train_error_deep > last.train_error_shallow
-    numbers = f"plain-56 {_pct(100 * last.train_error_deep)} vs plain-20 {_pct(100 * last.train_error_shallow)}"
+    numbers = f"plain-56 {_pct(last.train_error_deep)} vs plain-20 {_pct(last.train_error_shallow)}"
     return [Finding(claim, ours, agrees, "" if agrees else why_they_differ(runs, PAPER_CIFAR), numbers)]
 
 
@@ -170,19 +167,18 @@ def fig7(responses: pd.DataFrame, runs: pd.DataFrame) -> list[Finding]:
     models = set(std.index.get_level_values(0))
     findings = []
     claim = "Fig. 7: ResNets have generally smaller responses than their plain counterparts."
-    pairs = [(model_info(m).twin, m) for m in FIG6_RESNET]
-    pairs = [(p, r) for p, r in pairs if p in models and r in models]
-    if pairs:
-        below = {r: layers_below(std, p, r) for p, r in pairs}
+    twins = pairs(models)
+    if twins:
+        below = {r: layers_below(std, p, r) for p, r in twins}
         ours = "; ".join(f"{label(r)} below {label(p)} on {k / n:.0%} of layers" for (p, r), (k, n)
-                         in zip(pairs, below.values()))
+                         in zip(twins, below.values()))
         agrees = all(k / n > 0.5 for k, n in below.values())
-        numbers = "; ".join(f"{label(r)} < {label(p)}: {k}/{n}" for (p, r), (k, n) in zip(pairs, below.values()))
+        numbers = "; ".join(f"{label(r)} < {label(p)}: {k}/{n}" for (p, r), (k, n) in zip(twins, below.values()))
         findings.append(Finding(claim, ours, agrees, "" if agrees else why, numbers))
     else:
         findings.append(Finding(claim, "needs a plain net and the ResNet of the same depth", None))
     claim = "Fig. 7: the deeper ResNet has smaller responses (less modification per layer)."
-    residual = [r for r in ("cifar_resnet20", "cifar_resnet56", "cifar_resnet110") if r in models]
+    residual = [r for r in FIG7_DEPTH if r in models]
     if len(residual) >= 2:
         means = [std.loc[r].mean() for r in residual]
         numbers = " → ".join(f"{label(r)} {m:.2f}" for r, m in zip(residual, means))
@@ -211,13 +207,13 @@ def gradient_flow(gradients: pd.DataFrame, runs: pd.DataFrame) -> list[Finding]:
 
 def table6(runs: pd.DataFrame) -> list[Finding]:
     """Table 6: our ResNets' test error beside the paper's."""
-    finals = _finals(runs)
+    finals = final_errors(runs)
     paper = TABLE6.set_index("model").paper_error
     present = [m for m in paper.index if m in finals.index]
     claim = "Table 6: " + ", ".join(f"{label(m)} {paper[m]}%" for m in paper.index) + " test error."
     if not present:
         return [Finding(claim, "needs ResNet runs", None)]
-    gaps = [finals.loc[m, "final_test_error"] - paper[m] for m in present]
+    gaps = [100 * finals.loc[m, "final_test_error"] - paper[m] for m in present]  # points: paper is in %
     ours = (f"{eval_name(runs)} error " + ", ".join(f"{label(m)} {_pct(finals.loc[m, 'final_test_error'])}"
                                                     for m in present))
     agrees = all(abs(g) <= 1.0 for g in gaps)

@@ -16,6 +16,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
+from ..io import atomic_path
 from ..models import model_info
 from ..paper import REPRODUCTIONS, TABLE6
 from .findings import label
@@ -192,13 +193,14 @@ def millions(count: float) -> str:
     return f"{count / 1e6:.2f}M" if count < 1e7 else f"{count / 1e6:.1f}M"
 
 
-def table6(runs: pd.DataFrame, published: pd.DataFrame | None = None, *, split: str = "test") -> pd.DataFrame:
+def table6_frame(runs: pd.DataFrame, published: pd.DataFrame | None = None, *, split: str = "test") -> pd.DataFrame:
     """Our error (%) per ResNet, mean ± std over seeds, beside Table 6 and a reproduction, as
     text cells ready to show: parameters as 0.27M, "—" where nothing was measured, indexed by net.
 
     ``split`` names what our error was measured on (``findings.eval_name``: test, holdout,
     validation). ``published``: evaluations of published checkpoints (``tables.load_published``);
-    adds their error as we measured it, on which images, and as their authors state it.
+    adds their error as we measured it, on which images, and as their authors state it (``stated_error``,
+    a fraction like every error in the tables).
     """
     ours = runs[runs.status == "done"].groupby("model")["final_test_error"].agg(["mean", "std", "count"])
     ours = ours.mul([100, 100, 1]).reset_index()
@@ -218,7 +220,7 @@ def table6(runs: pd.DataFrame, published: pd.DataFrame | None = None, *, split: 
             if "stated_error" in group and group.stated_error.notna().any():
                 stated = dict(zip(group.model, group.stated_error))
                 rows[f"{source}: stated test error (%)"] = [
-                    f"{100 * stated[m] if stated[m] < 1 else stated[m]:.2f}" if pd.notna(stated.get(m)) else "—"
+                    f"{100 * stated[m]:.2f}" if pd.notna(stated.get(m)) else "—"
                     for m in table.model]
     return pd.DataFrame(rows).set_index("net")
 
@@ -237,5 +239,6 @@ def save(fig: plt.Figure, figures_dir, stem: str) -> list[str]:
     for path in paths:
         # No creation date in the PDF: redrawing the same tables gives the same files.
         metadata = {"CreationDate": None} if path.suffix == ".pdf" else None
-        fig.savefig(path, dpi=150, bbox_inches="tight", metadata=metadata)
+        with atomic_path(path) as tmp:  # a refused write: one sentence, and no half-drawn figure
+            fig.savefig(tmp, format=path.suffix[1:], dpi=150, bbox_inches="tight", metadata=metadata)
     return [str(p) for p in paths]

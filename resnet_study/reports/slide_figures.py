@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.ticker import FuncFormatter
 
+from ..io import atomic_path
 from .findings import label
 from .plots import TEST_LW, TRAIN_LW, color, line_style, theme
 
@@ -107,15 +108,17 @@ def block(size: tuple[float, float]) -> plt.Figure:
 def save_png(fig: plt.Figure, path: Path) -> Path:
     """Write ``fig`` at its own size (no trimming: it fills its box on the slide) at 200 dpi."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=200, metadata={"Software": None})
+    with atomic_path(path) as tmp:  # a refused write: one sentence, and no half-drawn figure
+        fig.savefig(tmp, format="png", dpi=200, metadata={"Software": None})
     plt.close(fig)
     return path
 
 
-def constructed(table: pd.DataFrame, construction: str, size: tuple[float, float]) -> plt.Figure:
-    """Holdout error (%) of one construction's nets as bars: the shallow net, the deeper net built
-    from it, the deeper net from scratch, and the built net trained on in arms a and b."""
-    rows = table[(table.construction == construction) & (table.split == "holdout")]
+def constructed(table: pd.DataFrame, construction: str, split: str, size: tuple[float, float]) -> plt.Figure:
+    """Error (%) on ``split`` (``constructed.eval_split``) of one construction's nets as bars: the
+    shallow net, the deeper net built from it, the deeper net from scratch, and the built net trained
+    on in arms a and b."""
+    rows = table[(table.construction == construction) & (table.split == split)]
     roles = [r for r in ["shallow", "built", "from scratch", "built, trained on (trained_on)",
                          "built, trained on (frozen_bn)"] if r in set(rows.role)]
     names = {"shallow": label(rows[rows.role == "shallow"].net.iloc[0]), "built": f"{label(rows.net.iloc[-1])}\nbuilt",

@@ -194,8 +194,8 @@ class Trainer:
         s, loaders = self.progress, self.parts.loaders
         loss_sum, errors = all_reduce_sum(self.world)(s.metrics).tolist()
         s.metrics.zero_()
-        epoch = epochs(iteration, self.cfg.optim.batch_size, loaders.train_images)
-        row = {"iteration": iteration, "epoch": round(epoch, 4), "lr": lr, "train_loss": loss_sum / s.interval_images,
+        epoch = round(epochs(iteration, self.cfg.optim.batch_size, loaders.train_images), 4)
+        row = {"iteration": iteration, "epoch": epoch, "lr": lr, "train_loss": loss_sum / s.interval_images,
                "train_error": errors / s.interval_images, "test_error": None}
         row.update(s.skipped_steps(self.parts.precision.scaler))  # fp16: minibatches that were not steps
         s.interval_images = 0

@@ -29,7 +29,11 @@ def test_dependencies_are_ranges_and_constraints_pin_what_we_test():
     assert "-c constraints.txt" in (ROOT / "environment.yml").read_text()
 
 
-def test_make_notebooks_passes_jupyter_flags():
-    dry = subprocess.run(["make", "-n", "notebooks", "JUPYTER_ARGS=--no-browser --allow-root", "STAMP=Makefile"],
+def test_make_notebooks_passes_jupyter_flags(tmp_path):
+    # A stamp newer than pyproject.toml: STAMP=Makefile would make make remake its own Makefile (and so the
+    # venv, even under -n) whenever pyproject.toml is newer than it.
+    stamp = tmp_path / "installed"
+    stamp.touch()
+    dry = subprocess.run(["make", "-n", "notebooks", "JUPYTER_ARGS=--no-browser --allow-root", f"STAMP={stamp}"],
                          capture_output=True, text=True, cwd=ROOT)
     assert dry.returncode == 0 and "jupyter lab notebooks/ --no-browser --allow-root" in dry.stdout

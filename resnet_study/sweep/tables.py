@@ -13,6 +13,7 @@ from ..io import write_csv
 from ..models import model_info
 from ..training.runfolder import FINISHED, read_run_file
 from .claims import failure_reason, run_status
+from .recipe import run_difference
 from .spec import Sweep
 
 RUN_COLUMNS = ["model", "family", "depth", "residual", "shortcut", "seed", "preset", "iterations", "status",
@@ -26,17 +27,20 @@ def runs_table(sweep: Sweep) -> pd.DataFrame:
     for model, seed in sweep.runs():
         info, run = model_info(model), sweep.run_dir(model, seed)
         config, summary = read_run_file(run / "config.json"), read_run_file(run / "summary.json")
+        status = run_status(sweep, model, seed)
+        if status == "failed":
+            summary = {}  # a failed run's folder may hold another recipe's numbers: none are this run's
         cfg = config.get("config", {})
         rows.append({
             "model": model, "family": info.family, "depth": info.depth, "residual": info.residual,
             "shortcut": (cfg.get("shortcut") or info.default_shortcut) if info.residual else "",
             "seed": seed, "preset": cfg.get("preset", sweep.preset),
-            "iterations": summary.get("iterations"), "status": run_status(sweep, model, seed),
+            "iterations": summary.get("iterations"), "status": status,
             **{k: summary.get(k) for k in ("final_train_error", "final_test_error", "best_test_error",
                                            "wall_seconds", "images_per_second")},
             "device": config.get("device"), "torch_version": config.get("torch_version"),
             "commit": config.get("commit"), **_data_columns(config, summary),
-            "reason": failure_reason(sweep, model, seed) if summary.get("status") not in FINISHED else None,
+            "reason": failure_reason(sweep, model, seed) if status not in FINISHED else None,
         })
     return pd.DataFrame(rows, columns=RUN_COLUMNS)
 
@@ -54,6 +58,8 @@ def stacked_tables(sweep: Sweep) -> dict[str, pd.DataFrame]:
     stacked = {"curves.csv": [], "responses.csv": [], "gradients.csv": []}
     for model, seed in sweep.runs():
         info, run = model_info(model), sweep.run_dir(model, seed)
+        if run_difference(sweep, model, seed) is not None:
+            continue  # another recipe's run (refused by the worker): its rows are not this sweep's
         for name, frames in stacked.items():
             if (run / name).exists():
                 frame = pd.read_csv(run / name)

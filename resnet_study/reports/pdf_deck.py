@@ -20,15 +20,56 @@ from .deck import Slide  # noqa: E402
 
 HANGUL_FAMILIES = ["Noto Sans CJK KR", "Noto Sans CJK JP", "Noto Sans KR", "NanumGothic", "Malgun Gothic",
                    "Apple SD Gothic Neo", "Noto Serif CJK KR", "UnDotum"]
+FONT_NOTES: list[str] = []  # what the last ``hangul_font`` did to matplotlib's font cache, for the command to say
 
 
 def hangul_font() -> str | None:
     """A font family with Hangul that matplotlib can use, or None: fontconfig's Korean fonts
-    (``fc-list :lang=ko``) first, then well-known names among matplotlib's fonts."""
+    (``fc-list :lang=ko``) first, then well-known names among matplotlib's fonts. When none is
+    known, matplotlib's font list is rebuilt from the system's fonts first (its cache predates a
+    font installed after matplotlib's first use); ``FONT_NOTES`` then names the cache."""
     try:
         import koreanize_matplotlib  # noqa: F401  (registers NanumGothic with matplotlib when installed)
     except ImportError:
         pass
+    FONT_NOTES.clear()
+    if (found := _known_hangul_font()) is not None:
+        return found
+    cache, error = _rebuild_font_list()
+    if (found := _known_hangul_font()) is not None:
+        FONT_NOTES.append(f"matplotlib's font cache {cache} predated the font {found}; " + (
+            "rebuilt it" if error is None else f"it cannot be rewritten ({error}): delete it to stop this search"))
+    else:
+        FONT_NOTES.append(f"matplotlib's font list ({cache}) was rebuilt from the system's fonts and has none with "
+                          f"Hangul, so the cache is not the cause")
+    return found
+
+
+def _rebuild_font_list() -> tuple[Path, str | None]:
+    """Add the system's fonts that matplotlib's list lacks (as a fresh ``FontManager`` would find
+    them) and rewrite its cache file; returns the cache's path and why it could not be written."""
+    cache = Path(matplotlib.get_cachedir(), f"fontlist-v{font_manager.FontManager.__version__}.json")
+    getattr(font_manager._get_fontconfig_fonts, "cache_clear", lambda: None)()  # fc-list's answer, read afresh
+    manager = font_manager.fontManager
+    known = {f.fname for f in manager.ttflist}
+    added = False
+    for path in font_manager.findSystemFonts():
+        if path not in known:
+            try:
+                manager.addfont(path)
+                added = True
+            except (OSError, RuntimeError, ValueError):  # a font FreeType cannot read: matplotlib skips it too
+                continue
+    error = None
+    if added:
+        try:
+            font_manager.json_dump(manager, cache)
+        except OSError as err:
+            error = err.strerror or type(err).__name__
+    return cache, error
+
+
+def _known_hangul_font() -> str | None:
     known = {f.name for f in font_manager.fontManager.ttflist}
     try:
         listed = subprocess.run(["fc-list", ":lang=ko", "family"], capture_output=True, text=True, timeout=20).stdout

@@ -15,6 +15,7 @@ LINES = dict(x=MARGIN, y=6.12, w=WIDTH - 2 * MARGIN, h=1.2, pt=20)
 LINES_TITLE_PAGE = dict(x=MARGIN + 0.3, y=4.3, w=WIDTH - 2 * MARGIN - 0.6, h=3.0, pt=20)
 BODY = dict(x=MARGIN, y=1.6, w=WIDTH - 2 * MARGIN, h=5.6, pt=18)
 LINE_SPACING = 1.2
+MIN_PT = 14  # the smallest text a box shrinks its lines to (still legible from the back of a room)
 TITLE_COLOR, TEXT_COLOR = (0x1F, 0x2A, 0x44), (0x26, 0x26, 0x26)
 
 
@@ -38,9 +39,23 @@ def wrap(text: str, width: float, pt: float) -> list[str]:
     return lines + [line]
 
 
-def wrapped(lines: list[str], box: dict, bold: bool = False) -> list[str]:
+def wrapped(lines: list[str], box: dict, bold: bool = False, pt: float | None = None) -> list[str]:
     width = box["w"] - 0.2 - (0.3 if bold else 0)  # inner margins; bold runs wider
-    return [part for line in lines for part in wrap(line, width, box["pt"])]
+    return [part for line in lines for part in wrap(line, width, pt or box["pt"])]
+
+
+def text_height(count: int, pt: float) -> float:
+    """Inches that ``count`` lines at ``pt`` points take, with the box's inner margins."""
+    return count * pt * LINE_SPACING / 72 + 0.1
+
+
+def fitted(lines: list[str], box: dict, bold: bool = False) -> tuple[list[str], float]:
+    """``lines`` wrapped to ``box`` at the largest size from the box's own down to ``MIN_PT``
+    at which they fit its height (a long caption gets smaller, never runs off the page), and that size."""
+    pt = box["pt"]
+    while pt > MIN_PT and text_height(len(wrapped(lines, box, bold, pt)), pt) > box["h"]:
+        pt -= 1
+    return wrapped(lines, box, bold, pt), pt
 
 
 def column_widths(rows: list[list[str]], width: float, pt: float = 18) -> list[float]:

@@ -88,7 +88,8 @@ def _rgb(color) -> tuple:
 
 def _text(fig, box: dict, lines: list[str], *, bold: bool = False, color=layout.TEXT_COLOR) -> None:
     x, y = (box["x"] + 0.1) / layout.WIDTH, 1 - (box["y"] + 0.05) / layout.HEIGHT
-    fig.text(x, y, "\n".join(lines), fontsize=box["pt"], weight="bold" if bold else "normal", va="top", ha="left",
+    lines, pt = layout.fitted(lines, box, bold)
+    fig.text(x, y, "\n".join(lines), fontsize=pt, weight="bold" if bold else "normal", va="top", ha="left",
              linespacing=layout.LINE_SPACING, color=_rgb(color))
 
 
@@ -119,7 +120,7 @@ def _table(fig, rows: list[list[str]]) -> None:
 def page(slide: Slide) -> plt.Figure:
     fig = plt.figure(figsize=(layout.WIDTH, layout.HEIGHT))
     title_box = layout.TITLE_PAGE if slide.title_page else layout.TITLE
-    _text(fig, title_box, layout.wrapped([slide.title], title_box, bold=True), bold=True, color=layout.TITLE_COLOR)
+    _text(fig, title_box, [slide.title], bold=True, color=layout.TITLE_COLOR)
     if slide.figure is not None:
         ax = _axes(fig, layout.FIGURE)
         ax.imshow(mpimg.imread(slide.figure), aspect="auto", interpolation="antialiased")
@@ -127,10 +128,10 @@ def page(slide: Slide) -> plt.Figure:
     if slide.table is not None:
         _table(fig, slide.table)
     if slide.body:
-        _text(fig, layout.BODY, layout.wrapped(slide.body, layout.BODY))
+        _text(fig, layout.BODY, slide.body)
     if slide.lines:
         box = layout.LINES_TITLE_PAGE if slide.title_page else layout.LINES
-        _text(fig, box, layout.wrapped(slide.lines, box))
+        _text(fig, box, slide.lines)
     return fig
 
 

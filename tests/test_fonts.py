@@ -8,35 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from helpers import make_font
+
 ROOT = Path(__file__).resolve().parents[1]
 PROBE = "from resnet_study.reports import pdf_deck; print(pdf_deck.hangul_font(), *pdf_deck.FONT_NOTES, sep='\\n')"
-
-
-def make_font(path: Path, family: str = "NanumGothic", chars: str = "가나다한국어") -> Path:
-    """A tiny TrueType font named ``family`` with a box for each of ``chars``."""
-    from fontTools.fontBuilder import FontBuilder
-    from fontTools.pens.ttGlyphPen import TTGlyphPen
-
-    names = [".notdef", "space"] + [f"uni{ord(c):04X}" for c in chars]
-    pen = TTGlyphPen(None)
-    pen.moveTo((100, 0))
-    pen.lineTo((100, 700))
-    pen.lineTo((800, 700))
-    pen.lineTo((800, 0))
-    pen.closePath()
-    box, empty = pen.glyph(), TTGlyphPen(None).glyph()
-    font = FontBuilder(1000, isTTF=True)
-    font.setupGlyphOrder(names)
-    font.setupCharacterMap({32: "space", **{ord(c): f"uni{ord(c):04X}" for c in chars}})
-    font.setupGlyf({n: empty if n == "space" else box for n in names})
-    font.setupHorizontalMetrics({n: (1000, 100) for n in names})
-    font.setupHorizontalHeader(ascent=880, descent=-120)
-    font.setupNameTable({"familyName": family, "styleName": "Regular"})
-    font.setupOS2(sTypoAscender=880, sTypoDescender=-120, usWinAscent=880, usWinDescent=120)
-    font.setupPost()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    font.save(str(path))
-    return path
 
 
 def test_a_hangul_font_installed_after_first_use_is_found(tmp_path):
@@ -56,5 +31,6 @@ def test_a_hangul_font_installed_after_first_use_is_found(tmp_path):
     cache = next((tmp_path / "matplotlib").glob("fontlist-v*.json"))
     make_font(tmp_path / "share" / "fonts" / "NanumGothic.ttf")  # the student installs a font
     found, note = probe()
-    assert found == "NanumGothic" and note == f"matplotlib's font cache {cache} predated the font NanumGothic; rebuilt it"
+    assert found == "NanumGothic"
+    assert note == f"matplotlib's font cache {cache} predated the font NanumGothic; rebuilt it"
     assert probe() == ["NanumGothic"]  # the rebuilt cache lists it: no second rebuild

@@ -15,7 +15,7 @@ LINES = dict(x=MARGIN, y=6.12, w=WIDTH - 2 * MARGIN, h=1.2, pt=20)
 LINES_TITLE_PAGE = dict(x=MARGIN + 0.3, y=4.3, w=WIDTH - 2 * MARGIN - 0.6, h=3.0, pt=20)
 BODY = dict(x=MARGIN, y=1.6, w=WIDTH - 2 * MARGIN, h=5.6, pt=18)
 LINE_SPACING = 1.2
-MIN_PT = 14  # the smallest text a box shrinks its lines to (still legible from the back of a room)
+MIN_PT = 18  # the smallest text a box shrinks its lines to: the deck's floor for reading from the back of a room
 TITLE_COLOR, TEXT_COLOR = (0x1F, 0x2A, 0x44), (0x26, 0x26, 0x26)
 
 

@@ -12,7 +12,7 @@ EN = {
     "title.lines": ["He, Zhang, Ren, Sun (2015): Deep Residual Learning for Image Recognition",
                     "Every figure redrawn from our own runs and from published nets (resnet-study)"],
     "axes.curves": "Dashed: training error · bold: {split} error · x: iterations · y: %",
-    "axes.responses": "Std of each 3×3 layer's output · left: in layer order, right: sorted · dashed: plain",
+    "axes.responses": "Std of each 3×3 layer's output · left: by layer, right: sorted · dashed: plain",
     "data": "{dataset}: {images} training images, {epochs} epochs, {seeds} seed(s)",
     "fig1.title.agrees": "Deeper plain nets train worse: {shallow} → {deep} training error from 20 to 56 layers",
     "fig1.title.differs": "Our plain-56 does not train worse than plain-20: {deep} vs {shallow} training error",

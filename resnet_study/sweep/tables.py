@@ -18,7 +18,8 @@ from .spec import Sweep
 
 RUN_COLUMNS = ["model", "family", "depth", "residual", "shortcut", "seed", "preset", "iterations", "status",
                "final_train_error", "final_test_error", "best_test_error", "wall_seconds", "images_per_second",
-               "device", "torch_version", "commit", "dataset", "train_images", "epochs", "test_error_on", "reason"]
+               "device", "torch_version", "commit", "dataset", "train_images", "epochs", "test_error_on", "reason",
+               "diverged_at"]  # the first iteration with a non-finite loss, for a diverged run
 
 
 def runs_table(sweep: Sweep) -> pd.DataFrame:
@@ -41,6 +42,7 @@ def runs_table(sweep: Sweep) -> pd.DataFrame:
             "device": config.get("device"), "torch_version": config.get("torch_version"),
             "commit": config.get("commit"), **_data_columns(config, summary),
             "reason": failure_reason(sweep, model, seed) if status not in FINISHED else None,
+            "diverged_at": summary.get("diverged_at") if status == "diverged" else None,
         })
     return pd.DataFrame(rows, columns=RUN_COLUMNS)
 

@@ -152,6 +152,24 @@ def test_no_text_runs_past_its_box_or_the_page_in_either_language(decks, tmp_pat
                 plt.close(fig)
 
 
+def test_a_diverged_plain_net_is_a_slide_of_its_own_not_a_gap(tmp_path):
+    import shutil
+
+    cifar = tmp_path / "cifar"
+    shutil.copytree(CIFAR, cifar)
+    runs = pd.read_csv(cifar / "runs.csv")
+    deep = runs.model == "cifar_plain56"
+    runs.loc[deep, ["status", "iterations", "final_train_error", "final_test_error"]] = ["diverged", 812, None, None]
+    runs.to_csv(cifar / "runs.csv", index=False)
+    pages, pptx, _ = slides.build(Sources(cifar, IMAGENET, tmp_path / "none", tmp_path / "none"), tmp_path, "en")
+    titles = [page.title for page in pages]
+    assert "Deeper plain nets train worse: plain-56 diverged at iteration 812, plain-20 trained to 26% error" in titles
+    assert pages[0].lines[-1].endswith("1 seed(s); plain-56 diverged at iteration 812")  # the data line
+    claims = [" ".join(row) for page in pages for row in page.table or []]
+    assert any("plain-44 56.6% → plain-56 diverged at iteration 812" in row and "agrees" in row for row in claims)
+    assert not any("Fig. 1" in line and "missing" in line.lower() for page in pages for line in page.body)
+
+
 def test_missing_results_folder_is_one_sentence_and_no_deck(tmp_path):
     result = subprocess.run([sys.executable, "-m", "resnet_study.reports.slides", "--cifar", str(tmp_path / "none"),
                              "--out", str(tmp_path / "out")], capture_output=True, text=True, cwd=ROOT)

@@ -11,7 +11,7 @@ TITLE = dict(x=MARGIN, y=0.3, w=WIDTH - 2 * MARGIN, h=1.2, pt=28)
 TITLE_PAGE = dict(x=MARGIN + 0.3, y=1.9, w=WIDTH - 2 * MARGIN - 0.6, h=1.6, pt=36)
 FIGURE = dict(x=MARGIN, y=1.6, w=12.33, h=4.45)
 TABLE = dict(x=MARGIN, y=1.65, w=WIDTH - 2 * MARGIN, h=4.3, pt=18)
-LINES = dict(x=MARGIN, y=6.12, w=WIDTH - 2 * MARGIN, h=1.2, pt=20)
+LINES = dict(x=MARGIN, y=6.08, w=WIDTH - 2 * MARGIN, h=1.32, pt=20)  # four lines at 18 pt fit
 LINES_TITLE_PAGE = dict(x=MARGIN + 0.3, y=4.3, w=WIDTH - 2 * MARGIN - 0.6, h=3.0, pt=20)
 BODY = dict(x=MARGIN, y=1.6, w=WIDTH - 2 * MARGIN, h=5.6, pt=18)
 LINE_SPACING = 1.2

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..models import model_info
 from ..paper import FIG4_PLAIN, FIG4_RESNET, FIG6_PLAIN as PLAIN, FIG6_RESNET as RESNET, TABLE6
-from . import findings, layout, slide_figures
+from . import findings, layout, outcomes, slide_figures, tables
 from . import published as published_findings
 from .deck import FIGURE_SIZE, Deck, Slide, label, model_pairs, pct
 from .plots import millions
@@ -26,14 +26,18 @@ def title(d: Deck) -> Slide:
 
 
 def fig1(d: Deck) -> Slide | None:
-    if not {"cifar_plain20", "cifar_plain56"} <= set(d.finals.index):
+    counts = tables.census(d.runs)
+    diverged = outcomes.diverged_all(counts, "cifar_plain56")  # a result: the degradation at its strongest
+    if "cifar_plain20" not in d.finals.index or "cifar_plain56" not in d.finals.index and not diverged:
         return _missing(d, "Fig. 1", Path(d.sources.cifar) / "runs.csv (plain-20, plain-56)")
-    shallow, deep = d.finals.loc[["cifar_plain20", "cifar_plain56"], "final_train_error"]
-    key = "agrees" if deep > shallow else "differs"
+    shallow = d.finals.loc["cifar_plain20", "final_train_error"]
+    deep = None if diverged else d.finals.loc["cifar_plain56", "final_train_error"]
+    key = "diverged" if diverged else "agrees" if deep > shallow else "differs"
     figure = d.figure("fig1", slide_figures.curves(d.curves, [["cifar_plain20", "cifar_plain56"]], FIGURE_SIZE))
     read = d.record("Fig. 1", d.sources.cifar, ["curves.csv", "runs.csv"], d.runs)
     notes = d.notes([("fig1", f) for f in findings.fig1(d.runs, d.curves)], d.runs, read)
-    return Slide(d.t(f"fig1.title.{key}", shallow=pct(shallow), deep=pct(deep)),
+    iteration = ", ".join(f"{i:,}" for _, i in counts.loc["cifar_plain56", "diverged_at"] if i is not None)
+    return Slide(d.t(f"fig1.title.{key}", shallow=pct(shallow), deep=pct(deep or 0), iteration=iteration),
                  d.s["fig1.lines"] + [d.t("axes.curves", split=d.split)], figure, notes=notes)
 
 

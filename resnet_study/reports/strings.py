@@ -16,6 +16,8 @@ EN = {
     "data": "{dataset}: {images} training images, {epochs} epochs, {seeds} seed(s)",
     "fig1.title.agrees": "Deeper plain nets train worse: {shallow} → {deep} training error from 20 to 56 layers",
     "fig1.title.differs": "Our plain-56 does not train worse than plain-20: {deep} vs {shallow} training error",
+    "fig1.title.diverged": "Deeper plain nets train worse: plain-56 diverged at iteration {iteration}, plain-20 "
+                           "trained to {shallow} error",
     "fig1.lines": ["The question: does a deeper network always learn better?",
                    "Higher training error, not only test error: this is not overfitting"],
     "block.title": "Residual learning: the layers learn F(x), the block outputs F(x) + x",
@@ -95,6 +97,8 @@ KO = {
     "data": "{dataset}: 학습 이미지 {images}장, {epochs} 에폭, seed {seeds}개",
     "fig1.title.agrees": "층이 깊어질수록 plain 네트워크는 더 못 배운다: 20층 → 56층에서 학습 에러 {shallow} → {deep}",
     "fig1.title.differs": "우리 plain-56은 plain-20보다 학습이 나쁘지 않았다: 학습 에러 {deep} vs {shallow}",
+    "fig1.title.diverged": "층이 깊어질수록 plain 네트워크는 더 못 배운다: plain-56은 iteration {iteration}에서 발산, "
+                           "plain-20은 학습 에러 {shallow}",
     "fig1.lines": ["질문: 망이 깊어지면 항상 더 잘 배울까?",
                    "test error만이 아니라 학습 에러도 높다: 과적합이 아니다"],
     "block.title": "잔차 학습: 층은 잔차 함수 F(x)를 배우고, 블록은 F(x) + x를 출력한다",

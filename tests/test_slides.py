@@ -164,6 +164,8 @@ def test_a_diverged_plain_net_is_a_slide_of_its_own_not_a_gap(tmp_path):
     pages, pptx, _ = slides.build(Sources(cifar, IMAGENET, tmp_path / "none", tmp_path / "none"), tmp_path, "en")
     titles = [page.title for page in pages]
     assert "Deeper plain nets train worse: plain-56 diverged at iteration 812, plain-20 trained to 26% error" in titles
+    assert "Shortcuts remove the degradation: ResNet-56 trains to 31% error, plain-56 diverged at iteration 812" \
+        in titles
     assert pages[0].lines[-1].endswith("1 seed(s); plain-56 diverged at iteration 812")  # the data line
     claims = [" ".join(row) for page in pages for row in page.table or []]
     assert any("plain-44 56.6% → plain-56 diverged at iteration 812" in row and "agrees" in row for row in claims)

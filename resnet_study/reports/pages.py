@@ -46,17 +46,23 @@ def block(d: Deck) -> Slide:
 
 
 def fig6(d: Deck) -> Slide | None:
-    pairs = [(p, r) for p, r in model_pairs([20, 32, 44, 56]) if p in d.finals.index and r in d.finals.index]
+    counts = tables.census(d.runs)  # a plain net that diverged beside a trained ResNet is the finding itself
+    pairs = [(p, r) for p, r in model_pairs([20, 32, 44, 56])
+             if (p in d.finals.index or outcomes.diverged_all(counts, p)) and r in d.finals.index]
     if not pairs:
         return _missing(d, "Fig. 6", Path(d.sources.cifar) / "runs.csv (plain and ResNet of one depth)")
     plain, resnet = pairs[-1]
-    p, r = d.finals.loc[[plain, resnet], "final_train_error"]
+    r = d.finals.loc[resnet, "final_train_error"]
+    p = d.finals.loc[plain, "final_train_error"] if plain in d.finals.index else float("inf")
     figure = d.figure("fig6", slide_figures.curves(d.curves, [PLAIN, RESNET], FIGURE_SIZE))
     read = d.record("Fig. 6", d.sources.cifar, ["curves.csv", "runs.csv"], d.runs)
     found = findings.degradation(d.runs, PLAIN, RESNET)
     notes = d.notes(list(zip(DEGRADATION_KEYS, found)), d.runs, read)
-    values = dict(plain=label(plain), resnet=label(resnet), p=pct(p), r=pct(r), depth=plain[len("cifar_plain"):])
-    return Slide(d.t(f"fig6.title.{'agrees' if r < p else 'differs'}", **values),
+    iteration = ", ".join(f"{i:,}" for _, i in counts.loc[plain, "diverged_at"] if i is not None)
+    values = dict(plain=label(plain), resnet=label(resnet), p=pct(p) if p < float("inf") else "", r=pct(r),
+                  depth=plain[len("cifar_plain"):], iteration=iteration)
+    key = "diverged" if p == float("inf") else "agrees" if r < p else "differs"
+    return Slide(d.t(f"fig6.title.{key}", **values),
                  d.s["fig6.lines"] + [d.t("axes.curves", split=d.split), d.data_line(d.runs)], figure, notes=notes)
 
 

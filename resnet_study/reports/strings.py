@@ -26,6 +26,8 @@ EN = {
                     "A plain net has the same layers without the shortcut x"],
     "fig6.title.agrees": "Shortcuts remove the degradation: {resnet} {r} vs {plain} {p} training error",
     "fig6.title.differs": "Shortcuts at {depth} layers: {resnet} {r} vs {plain} {p} training error",
+    "fig6.title.diverged": "Shortcuts remove the degradation: {resnet} trains to {r} error, {plain} diverged at "
+                           "iteration {iteration}",
     "fig6.lines": ["Left: plain nets, right: ResNets: same layers, same parameters"],
     "table6.title.published": "Fully trained, deeper ResNets are better: {a} → {b} test error from {d1} to {d2} layers",
     "table6.title.published_differs": "Fully trained ResNets: {a} → {b} test error from {d1} to {d2} layers",
@@ -107,6 +109,8 @@ KO = {
                     "plain 네트워크는 shortcut x만 없는 같은 층으로 되어 있다"],
     "fig6.title.agrees": "shortcut이 성능 저하 문제를 없앤다: 학습 에러 {resnet} {r} vs {plain} {p}",
     "fig6.title.differs": "{depth}층에서의 shortcut: 학습 에러 {resnet} {r} vs {plain} {p}",
+    "fig6.title.diverged": "shortcut이 성능 저하 문제를 없앤다: {resnet}은 학습 에러 {r}, {plain}은 iteration "
+                           "{iteration}에서 발산",
     "fig6.lines": ["왼쪽: plain 네트워크, 오른쪽: ResNet (같은 층, 같은 파라미터 수)"],
     "table6.title.published": "끝까지 학습하면 깊은 ResNet이 더 좋다: {d1}층 → {d2}층에서 test error {a} → {b}",
     "table6.title.published_differs": "끝까지 학습한 ResNet: {d1}층 → {d2}층에서 test error {a} → {b}",

@@ -160,16 +160,20 @@ def test_a_diverged_plain_net_is_a_slide_of_its_own_not_a_gap(tmp_path):
     runs = pd.read_csv(cifar / "runs.csv")
     deep = runs.model == "cifar_plain56"
     runs.loc[deep, ["status", "iterations", "final_train_error", "final_test_error"]] = ["diverged", 812, None, None]
+    runs.loc[runs.model == "cifar_resnet110", ["status", "iterations", "final_test_error"]] = ["diverged", 300, None]
     runs.to_csv(cifar / "runs.csv", index=False)
     pages, pptx, _ = slides.build(Sources(cifar, IMAGENET, tmp_path / "none", tmp_path / "none"), tmp_path, "en")
     titles = [page.title for page in pages]
     assert "Deeper plain nets train worse: plain-56 diverged at iteration 812, plain-20 trained to 26% error" in titles
     assert "Shortcuts remove the degradation: ResNet-56 trains to 31% error, plain-56 diverged at iteration 812" \
         in titles
-    assert pages[0].lines[-1].endswith("1 seed(s); plain-56 diverged at iteration 812")  # the data line
+    data = pages[0].lines[-1]  # the data line names every run that did not finish
+    assert "plain-56 diverged at iteration 812" in data and "ResNet-110 diverged at iteration 300" in data
     claims = [" ".join(row) for page in pages for row in page.table or []]
     assert any("plain-44 56.6% → plain-56 diverged at iteration 812" in row and "agrees" in row for row in claims)
     assert not any("Fig. 1" in line and "missing" in line.lower() for page in pages for line in page.body)
+    table6 = next(page.table for page in pages if page.table and page.table[0][0] == "net")
+    assert table6[-1][0] == "ResNet-110" and table6[-1][-1] == "diverged"
 
 
 def test_missing_results_folder_is_one_sentence_and_no_deck(tmp_path):

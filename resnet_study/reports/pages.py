@@ -89,9 +89,9 @@ def table6(d: Deck) -> Slide:
         header = header[:3] + header[5:]
     rows = []
     for model, parameters, paper in zip(TABLE6.model, TABLE6.parameters, TABLE6.paper_error):
-        if model not in d.finals.index and (published is None or model not in published.index):
+        if _ours(d, model) == "—" and (published is None or model not in published.index):
             continue
-        ours = f"{100 * d.finals.loc[model, 'final_test_error']:.1f}" if model in d.finals.index else "—"
+        ours = _ours(d, model)
         row = [label(model), millions(parameters), f"{paper:.2f}"]
         if published is not None:
             known = model in published.index
@@ -116,6 +116,16 @@ def table6(d: Deck) -> Slide:
         + [d.data_line(d.runs)]
     return Slide(d.t(f"table6.title.{key}", a=pct(ends.iloc[0]), b=pct(ends.iloc[-1]), d1=depths[0], d2=depths[1],
                      split=split), lines, table=[header] + rows, notes=notes)
+
+
+def _ours(d: Deck, model: str) -> str:
+    """Our error of ``model`` for Table 6's slide: '27.1', '27.1 (2 of 3 runs)', 'diverged' or '—'."""
+    counts = tables.census(d.runs)
+    if model not in d.finals.index:
+        return d.s["table6.diverged"] if outcomes.diverged_all(counts, model) else "—"
+    ours = f"{100 * d.finals.loc[model, 'final_test_error']:.1f}"
+    done, n = counts.loc[model, ["done", "n"]]
+    return ours if done == n else d.t("table6.of_runs", ours=ours, k=done, n=n)
 
 
 def fig4(d: Deck) -> Slide | None:

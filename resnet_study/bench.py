@@ -16,11 +16,11 @@ from __future__ import annotations
 import itertools
 import tempfile
 import time
-from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
+from .data import dataset_info
 from .errors import StudyError
 from .io import git_commit
 from .models import count_macs, model_info
@@ -57,10 +57,9 @@ def time_engine(trainer: Trainer, steps: int, warmup: int) -> tuple[float, float
 
 def training_flops_per_image(cfg) -> int:
     """FLOPs of one image's share of a training step: ``FLOPS_PER_MAC_TRAINING`` per multiply-add of
-    the forward pass at the run's input size (ImageFolder nets at ``cfg.image_size``)."""
-    size = model_info(cfg.model).input_size
-    if cfg.dataset == "imagefolder":  # the ImageNet nets pool globally: any crop size runs
-        size = (size[0], cfg.image_size, cfg.image_size)
+    the forward pass at the run's input size (ImageFolder nets at ``cfg.data.image_size``)."""
+    # The ImageNet nets pool globally: any crop size runs.
+    size = dataset_info(cfg.data.dataset).input_size(cfg, model_info(cfg.model.name))
     with torch.device("meta"):  # no weights allocated: counting takes milliseconds
         model = build_model(cfg)
     return FLOPS_PER_MAC_TRAINING * count_macs(model, size)
@@ -80,43 +79,6 @@ def device_time(events) -> tuple[float, float, int]:
         busy += max(0.0, end - max(start, reach))
         reach = max(reach, end)
     return kernels, busy, len(spans)
-
-
-def check_conventional(cfg) -> None:
-    """One sentence unless torchvision's CIFAR10 can read ``cfg.data_dir``: the conventional loop
-    needs CIFAR-10 with all five training batches and batches.meta (our loader takes subsets)."""
-    from .data.cifar import FOLDER, TRAIN_BATCHES
-
-    if cfg.dataset != "cifar10":
-        raise StudyError("the conventional loop reads CIFAR-10 only; time ImageFolder data with --engine-only")
-    root = Path(cfg.data_dir)
-    folder = root if root.name == FOLDER else root / FOLDER
-    missing = [name for name in [*TRAIN_BATCHES, "batches.meta"] if not (folder / name).is_file()]
-    if missing and any((folder / name).exists() for name in TRAIN_BATCHES):  # none: the engine downloads or says so
-        raise StudyError(f"{folder} lacks {', '.join(missing)}, which the conventional loop (torchvision's "
-                         f"CIFAR10) needs; add them or pass --engine-only")
-
-
-def conventional_loader(data_dir: str, batch_size: int, workers: int, pin_memory: bool):
-    import torchvision.transforms as T
-    from torchvision.datasets import CIFAR10
-
-    class CIFAR10Folder(CIFAR10):
-        """torchvision's CIFAR10, accepting any folder in the official format (subsets too)."""
-
-        meta = {**CIFAR10.meta, "md5": None}
-
-        def _check_integrity(self) -> bool:
-            return True
-
-    root = Path(data_dir)
-    root = root.parent if root.name == "cifar-10-batches-py" else root
-    transform = T.Compose([T.RandomCrop(32, padding=4), T.RandomHorizontalFlip(), T.ToTensor(),
-                           T.Normalize((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616))])
-    dataset = CIFAR10Folder(str(root), train=True, transform=transform, download=False)
-    return torch.utils.data.DataLoader(dataset, batch_size=batch_size, shuffle=True, drop_last=True,
-                                       num_workers=workers, pin_memory=pin_memory,
-                                       persistent_workers=workers > 0)
 
 
 def time_conventional(model: torch.nn.Module, loader, device: torch.device, steps: int, warmup: int,
@@ -175,27 +137,27 @@ def profile_engine(trainer: Trainer, wall_ms_per_step: float, steps: int = PROFI
 
 
 def benchmark(cfg, *, steps: int = 50, warmup: int = 10, conventional: bool = True, profile: bool = False) -> dict:
-    """Both loops on ``cfg``'s model and batch; the conventional one with ``cfg.loader_workers``
+    """Both loops on ``cfg``'s model and batch; the conventional one with ``cfg.data.loader_workers``
     DataLoader processes; with ``profile``, the engine's kernel time against its wall time."""
-    if cfg.compile and warmup < 1:
+    if cfg.run.compile and warmup < 1:
         raise StudyError("--compile compiles during the first steps; give --warmup 1 or more so that the "
                          "compilation is not timed")
     ours, warmup_seconds, trainer = measure_engine(cfg, steps, warmup)
     flops = training_flops_per_image(cfg)
-    result = {"model": cfg.model, "batch_size": cfg.batch_size, "device": device_name(trainer.device),
-              "torch_version": torch.__version__, "compile": cfg.compile,
-              "precision": trainer.precision, "channels_last": cfg.channels_last,
+    result = {"model": cfg.model.name, "batch_size": cfg.optim.batch_size, "device": device_name(trainer.device),
+              "torch_version": torch.__version__, "compile": cfg.run.compile,
+              "precision": trainer.precision, "channels_last": cfg.run.channels_last,
               "steps": steps, "warmup": warmup, "warmup_seconds": round(warmup_seconds, 2),
               "engine_images_per_second": round(ours, 1), "training_flops_per_image": flops,
               "engine_tflops": round(ours * flops / 1e12, 4), "commit": git_commit()}
     if profile:
-        result["profile"] = profile_engine(trainer, 1e3 * cfg.batch_size / ours, min(steps, PROFILE_STEPS))
+        result["profile"] = profile_engine(trainer, 1e3 * cfg.optim.batch_size / ours, min(steps, PROFILE_STEPS))
     if conventional:
-        torch.manual_seed(cfg.seed)
+        torch.manual_seed(cfg.run.seed)
         model = build_model(cfg).to(trainer.device)
-        loader = conventional_loader(cfg.data_dir, cfg.batch_size, cfg.loader_workers, trainer.device.type == "cuda")
+        loader = dataset_info(cfg.data.dataset).conventional_loader(cfg, trainer.device.type == "cuda")
         theirs = time_conventional(model, loader, trainer.device, steps, warmup)
-        result.update(conventional_images_per_second=round(theirs, 1), conventional_workers=cfg.loader_workers,
+        result.update(conventional_images_per_second=round(theirs, 1), conventional_workers=cfg.data.loader_workers,
                       speedup=round(ours / theirs, 2))
     return result
 

@@ -40,17 +40,3 @@ FIG6_PLAIN = [f"cifar_plain{d}" for d in (20, 32, 44, 56)]
 FIG6_RESNET = [f"cifar_resnet{d}" for d in (20, 32, 44, 56, 110)]
 FIG4_PLAIN, FIG4_RESNET = ["plain18", "plain34"], ["resnet18", "resnet34"]
 
-
-def twin(model: str) -> str:
-    """The plain net of a ResNet's name, or the ResNet of a plain net's: same depth, same layers."""
-    for plain, residual in (("cifar_plain", "cifar_resnet"), ("plain", "resnet")):
-        if model.startswith(residual):
-            return plain + model[len(residual):]
-        if model.startswith(plain):
-            return residual + model[len(plain):]
-    raise ValueError(f"{model} is no plain or residual net")
-
-
-def pairs(models: list[str]) -> list[tuple[str, str]]:
-    """(plain, ResNet) twins among ``models``, shallow first."""
-    return [(m, twin(m)) for m in models if "plain" in m and twin(m) in models]

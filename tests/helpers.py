@@ -88,7 +88,7 @@ def crash_at(trainer, iteration: int) -> None:
     def crashing_step(it, **kwargs):
         if it == iteration:
             raise Interrupt
-        step(it, **kwargs)
+        return step(it, **kwargs)
 
     trainer.train_step = crashing_step
 

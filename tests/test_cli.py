@@ -1,15 +1,13 @@
 """The command line: a flag for every config field, one error type, answers without torch."""
 
-import dataclasses
 import subprocess
 import sys
-import typing
 
 import pytest
 
 from resnet_study import cli
 from resnet_study.cli import flags
-from resnet_study.config import TrainConfig, make_config
+from resnet_study.config import KEYS, key_type, make_config
 from resnet_study.errors import StudyError
 from resnet_study.training.runfolder import check_same_config
 
@@ -22,10 +20,10 @@ def test_every_config_field_has_a_flag_with_its_type_and_default(capsys):
     with pytest.raises(SystemExit):
         cli.main(["train", "--help"])
     text = " ".join(capsys.readouterr().out.split())
-    for field in dataclasses.fields(TrainConfig):
-        if field.name in flags.OWN_FLAGS:
+    for key in KEYS:
+        if key in flags.OWN_FLAGS:
             continue
-        flag = "--" + field.name.replace("_", "-")
+        flag = "--" + key.replace("_", "-")
         assert flag in text, flag
     assert "--shortcut SHORTCUT A, B or C" in text
     assert "[comma-separated ints; paper: 32000,48000]" in text
@@ -35,19 +33,18 @@ def test_every_config_field_has_a_flag_with_its_type_and_default(capsys):
 def test_flags_convert_by_type_hint_and_only_given_flags_override():
     cfg = flags.run_config(parse("--milestones", "10,20", "--no-amp", "--warmup-depth", "none", "--epochs", "2.5",
                                "--epoch-milestones", "1,1.5", "--lr", "0.05"))
-    assert cfg.milestones == (10, 20) and cfg.amp is False and cfg.warmup_depth is None
-    assert cfg.epochs == 2.5 and cfg.epoch_milestones == (1.0, 1.5) and cfg.lr == 0.05
-    assert cfg.momentum == 0.9 and cfg.batch_size == 128  # not given: the preset's
-    assert flags.run_config(parse("--preset", "quick")).batch_size == 64
+    assert cfg.optim.milestones == (10, 20) and cfg.run.precision == "fp32" and cfg.optim.warmup_depth is None
+    assert cfg.optim.epochs == 2.5 and cfg.optim.epoch_milestones == (1.0, 1.5) and cfg.optim.lr == 0.05
+    assert cfg.optim.momentum == 0.9 and cfg.optim.batch_size == 128  # not given: the preset's
+    assert flags.run_config(parse("--preset", "quick")).optim.batch_size == 64
     # A flag wins over --set.
-    assert flags.run_config(parse("--set", "lr=0.2", "--lr", "0.3")).lr == 0.3
+    assert flags.run_config(parse("--set", "lr=0.2", "--lr", "0.3")).optim.lr == 0.3
 
 
 def test_types_come_from_the_hints():
-    hints = typing.get_type_hints(TrainConfig)
-    assert hints["warmup_depth"] == int | None and hints["epoch_milestones"] == tuple[float, ...]
+    assert key_type("warmup_depth") == int | None and key_type("epoch_milestones") == tuple[float, ...]
     cfg = make_config("paper", flags.convert({"warmup_depth": "7", "shortcut": "none", "compile": "yes"}))
-    assert cfg.warmup_depth == 7 and cfg.shortcut is None and cfg.compile is True
+    assert cfg.optim.warmup_depth == 7 and cfg.model.options.get("shortcut") is None and cfg.run.compile is True
 
 
 @pytest.mark.parametrize("argv,sentence", [

@@ -109,7 +109,8 @@ def test_published_weights_it_cannot_use_are_one_sentence(cifar_dir_no_test, tmp
 
 def test_another_construction_in_the_same_folder_is_one_sentence(cifar_dir_no_test, trained, tmp_path, capsys):
     out = tmp_path / "out"
-    assert main(construct_args(cifar_dir_no_test, trained, out, "cifar_plain14", "cifar_plain8", "--arms", "trained_on")) == 0
+    args = construct_args(cifar_dir_no_test, trained, out, "cifar_plain14", "cifar_plain8", "--arms", "trained_on")
+    assert main(args) == 0
     capsys.readouterr()
     assert main(construct_args(cifar_dir_no_test, trained, out, "cifar_plain20")) == 2
     err = capsys.readouterr().err

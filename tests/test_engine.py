@@ -114,11 +114,12 @@ def test_holdout_adds_val_error_column(cifar_dir, tmp_path):
 
 def test_presets_and_strict_overrides():
     quick = make_config("quick")
-    assert quick.preset == "quick" and quick.iterations < TrainConfig().iterations
+    assert quick.run.preset == "quick" and quick.optim.iterations < TrainConfig().optim.iterations
     paper = make_config("paper")
-    assert (paper.batch_size, paper.lr, paper.momentum, paper.weight_decay) == (128, 0.1, 0.9, 1e-4)
-    assert paper.milestones == (32_000, 48_000) and paper.iterations == 64_000
-    assert make_config("paper", {"milestones": (10, 20), "amp": False}).milestones == (10, 20)
+    optim = paper.optim
+    assert (optim.batch_size, optim.lr, optim.momentum, optim.weight_decay) == (128, 0.1, 0.9, 1e-4)
+    assert paper.optim.milestones == (32_000, 48_000) and paper.optim.iterations == 64_000
+    assert make_config("paper", {"milestones": (10, 20), "amp": False}).optim.milestones == (10, 20)
     with pytest.raises(StudyError, match="unknown config key 'momentom'"):
         make_config("paper", {"momentom": "0.5"})
     with pytest.raises(StudyError, match="unknown preset"):
@@ -198,11 +199,12 @@ def test_epoch_schedule_fits_the_training_set(cifar_dir, tmp_path):
 def test_paper_epochs_preset_is_section_4_2_in_epochs():
     cfg = make_config("paper_epochs")
     # 64k iterations of 128 on 45k images, lr divided at 32k and 48k.
-    assert cfg.resolved(45_000).iterations == pytest.approx(64_000, rel=0.002)
-    assert cfg.resolved(45_000).milestones == pytest.approx((32_000, 48_000), rel=0.002)
-    assert cfg.resolved(4_653).iterations == round(182 * 4_653 / 128)
+    assert cfg.resolved(45_000).optim.iterations == pytest.approx(64_000, rel=0.002)
+    assert cfg.resolved(45_000).optim.milestones == pytest.approx((32_000, 48_000), rel=0.002)
+    assert cfg.resolved(4_653).optim.iterations == round(182 * 4_653 / 128)
     shortened = make_config("paper_epochs", {"iterations": 1000}).resolved(4_653)
-    assert shortened.iterations == 1000 and shortened.milestones == (500, 750)  # the drops keep their place
+    # The drops keep their place.
+    assert shortened.optim.iterations == 1000 and shortened.optim.milestones == (500, 750)
     with pytest.raises(StudyError, match="epoch_milestones"):
         make_config("paper_epochs", {"milestones": (100, 200)})
 
@@ -217,9 +219,10 @@ def test_lr_reaches_the_step_after_a_milestone(cifar_dir, tmp_path):
     step = trainer.train_step
 
     def recording_step(it, **kwargs):
-        step(it, **kwargs)
+        result = step(it, **kwargs)
         if it + 1 in (10, 20):
             weights[it + 1] = [p.detach().clone() for p in trainer.model.parameters()]
+        return result
 
     trainer.train_step = recording_step
     trainer.run()
@@ -234,7 +237,8 @@ def test_gpu_run_learns_with_bf16_and_channels_last(cifar_dir, tmp_path):
 
 def test_study_presets_fit_the_shared_data_sets():
     cifar = make_config("study").resolved(4_653)  # the CIFAR-10 subset less its 10% holdout
-    assert (cifar.iterations, cifar.milestones, cifar.batch_size) == (2_908, (1_454, 2_181), 64)
+    assert (cifar.optim.iterations, cifar.optim.milestones, cifar.optim.batch_size) == (2_908, (1_454, 2_181), 64)
     imagenette = make_config("imagenet_study").resolved(9_469)
-    assert (imagenette.iterations, imagenette.milestones, imagenette.image_size) == (1_184, (592, 888), 64)
-    assert imagenette.cache and imagenette.dataset == "imagefolder"
+    assert (imagenette.optim.iterations, imagenette.optim.milestones, imagenette.data.image_size) == \
+        (1_184, (592, 888), 64)
+    assert imagenette.data.cache and imagenette.data.dataset == "imagefolder"

@@ -36,7 +36,8 @@ def test_a_deeper_resnet_that_is_worse_differs_and_says_why():
 
 def test_fig1_counts_iterations_where_the_deep_net_is_above():
     curves = pd.DataFrame({"model": ["cifar_plain20"] * 3 + ["cifar_plain56"] * 3, "iteration": [1, 2, 3] * 2,
-                           "train_error": [0.9, 0.5, 0.3, 0.9, 0.7, 0.6], "test_error": [None, 0.6, 0.4, None, 0.8, 0.7]})
+                           "train_error": [0.9, 0.5, 0.3, 0.9, 0.7, 0.6],
+                           "test_error": [None, 0.6, 0.4, None, 0.8, 0.7]})
     (found,) = findings.fig1(runs({}), curves)
     assert found.verdict == "differs" and "67% of logged iterations" in found.ours  # equal at iteration 1
     curves.loc[3, "train_error"] = 0.95

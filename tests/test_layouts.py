@@ -89,7 +89,8 @@ def test_wooyeolbaek_biases_fold_exactly_into_the_next_bn(tmp_path, name):
     ours, checkpoint = load_weights(name, tmp_path / "last.pth")
     assert checkpoint.layout == "wooyeolbaek" and checkpoint.normalize == "pixel" and checkpoint.mean is None
     assert checkpoint.source == "wooyeolBaek/deep-residual-learning" and ours.pad == "both"
-    assert not any(key.endswith(".bias") and value.dim() == 1 and "conv" in key for key, value in ours.state_dict().items())
+    assert not any(key.endswith(".bias") and value.dim() == 1 and "conv" in key
+                   for key, value in ours.state_dict().items())
     x = torch.randn(8, 3, 32, 32)
     torch.testing.assert_close(outputs(ours, x), outputs(theirs, x), rtol=0, atol=1e-5)
 
@@ -124,7 +125,8 @@ def test_chenyaofo_layout_loads_and_states_its_normalisation_when_declared(tmp_p
     assert loaded.shortcut == "B" and checkpoint.normalize is None
     assert checkpoint.source == "resnet-study or chenyaofo/pytorch-cifar-models"
     _, declared = load_weights("cifar_resnet20", tmp_path / "cifar10_resnet20-4118986f.pt", layout="chenyaofo")
-    assert declared.normalize == "channel" and declared.std.flatten().tolist() == pytest.approx([0.2470, 0.2435, 0.2616], abs=1e-4)
+    assert declared.normalize == "channel"
+    assert declared.std.flatten().tolist() == pytest.approx([0.2470, 0.2435, 0.2616], abs=1e-4)
 
 
 # ---- story 3: a paper-style ResNet-50 and torchvision's v1.5 have the same tensors ------------------
@@ -132,9 +134,9 @@ def test_bottleneck_file_is_refused_until_the_stride_is_declared(tmp_path):
     torch.manual_seed(0)
     paper = trained_looking(create_model("resnet50"))
     torch.save(paper.state_dict(), tmp_path / "r50.pt")
-    with pytest.raises(StudyError, match=r"^r50.pt fits resnet50 in 2 layouts that build different nets, resnet-study's "
-                                         r"\(our defaults\) and torchvision's \(stride_in_1x1=False\); say which with "
-                                         r"stride_in_1x1= or layout=$"):
+    expected = (r"^r50.pt fits resnet50 in 2 layouts that build different nets, resnet-study's \(our defaults\) "
+                r"and torchvision's \(stride_in_1x1=False\); say which with stride_in_1x1= or layout=$")
+    with pytest.raises(StudyError, match=expected):
         create_model("resnet50", weights=tmp_path / "r50.pt")
     x = torch.randn(1, 3, 64, 64)
     torch.testing.assert_close(outputs(create_model("resnet50", weights=tmp_path / "r50.pt", stride_in_1x1=True), x),
@@ -169,9 +171,9 @@ def test_bearpaw_wrapper_is_matched_by_its_tensors_not_its_keys(tmp_path):
 
 def test_unknown_layout_and_a_file_of_no_layout_are_one_sentence(tmp_path):
     torch.save({"encoder.weight": torch.zeros(3, 3)}, tmp_path / "other.pt")
-    with pytest.raises(StudyError, match=r"^other.pt does not fit cifar_resnet20 in any layout we know \(resnet-study, "
-                                         r"akamaster, .*\); closest is .*, where cifar_resnet20 has \d+ tensors the file "
-                                         r"lacks, first .*$"):
+    expected = (r"^other.pt does not fit cifar_resnet20 in any layout we know \(resnet-study, akamaster, .*\); "
+                r"closest is .*, where cifar_resnet20 has \d+ tensors the file lacks, first .*$")
+    with pytest.raises(StudyError, match=expected):
         create_model("cifar_resnet20", weights=tmp_path / "other.pt")
     with pytest.raises(StudyError, match=r"^unknown layout 'timm'; layouts are resnet-study, akamaster"):
         create_model("cifar_resnet20", weights=tmp_path / "other.pt", layout="timm")

@@ -1,7 +1,18 @@
 """The package's shape (issue 15): imports go one way, down the layers, and modules stay short."""
 
 import ast
+import os
+import subprocess
+import sys
+import unicodedata
 from pathlib import Path
+
+import pytest
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    tomllib = pytest.importorskip("tomli")
 
 import resnet_study
 
@@ -100,3 +111,86 @@ def test_the_test_walks_real_imports():
     assert "resnet_study.training.runfolder" in graph["resnet_study.training.loop"]
     assert "resnet_study.config" in graph["resnet_study.training.device"]
     assert _layer("resnet_study.cli.sweep") > _layer("resnet_study.sweep.spec") > _layer("resnet_study.config")
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Each import circle of ``graph`` (module -> modules), as the modules on it (Tarjan's components)."""
+    index, low, stack, on, found = {}, {}, [], set(), []
+
+    def visit(node):
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on.add(node)
+        for nxt in graph.get(node, ()):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                top = stack.pop()
+                on.discard(top)
+                component.append(top)
+                if top == node:
+                    break
+            if len(component) > 1 or node in graph.get(node, ()):
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def _folder(module: str) -> str:
+    return module.split(".")[1] if module.count(".") else ""
+
+
+def test_no_import_circle_inside_a_folder():
+    # Imports inside functions count too: a circle that only a deferred import hides is still one.
+    graph = {m: {t for t in targets if t != m and _folder(t) == _folder(m) and _folder(m)}
+             for m, targets in modules().items()}
+    assert not _cycles(graph), _cycles(graph)
+
+
+def test_the_circle_finder_finds_circles():
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert _cycles({"a": {"b"}, "b": set()}) == []
+
+
+LINE_LIMIT = 120  # [tool.ruff] line-length in pyproject.toml
+
+
+def display_width(line: str) -> int:
+    """Columns ``line`` takes in a terminal: wide characters (Hangul, CJK) count twice."""
+    return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in line)
+
+
+def test_no_line_is_longer_than_the_limit():
+    root = PACKAGE.parent
+    long = [f"{p.relative_to(root)}:{i}" for folder in ("resnet_study", "scripts", "tests")
+            for p in sorted((root / folder).rglob("*.py"))
+            for i, line in enumerate(p.read_text().splitlines(), 1) if display_width(line) > LINE_LIMIT]
+    assert not long, long
+    assert display_width("한글") == 4
+
+
+def test_the_limit_is_the_configured_one():
+    settings = tomllib.loads((PACKAGE.parent / "pyproject.toml").read_text())
+    assert settings["tool"]["ruff"]["line-length"] == LINE_LIMIT
+
+
+def test_importing_a_module_changes_no_global_setting():
+    # Plotting styles and matplotlib's backend are set where figures are drawn, not at import.
+    script = ("import importlib, pkgutil, matplotlib, resnet_study\n"
+              "before = dict(matplotlib.rcParams)\n"
+              "for m in pkgutil.walk_packages(resnet_study.__path__, 'resnet_study.'):\n"
+              "    if not m.name.endswith('__main__'):\n"
+              "        importlib.import_module(m.name)\n"
+              "changed = sorted(k for k, v in matplotlib.rcParams.items() if before[k] != v)\n"
+              "assert not changed, changed\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            env={**os.environ, "PYTHONPATH": str(PACKAGE.parent), "MPLBACKEND": "agg"})
+    assert result.returncode == 0, result.stderr[-2000:]

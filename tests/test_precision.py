@@ -61,7 +61,7 @@ def test_the_cpu_flags_decide_native_bf16(monkeypatch, tmp_path):
 
 
 def test_no_amp_means_fp32_and_contradictions_are_one_sentence(cifar_dir, capsys):
-    assert tiny_config(cifar_dir, amp=False).validate().precision == "auto"
+    assert tiny_config(cifar_dir, amp=False).validate().run.precision == "fp32"
     with pytest.raises(StudyError, match="--no-amp means fp32; drop it to train in fp16"):
         tiny_config(cifar_dir, amp=False, precision="fp16").validate()
     with pytest.raises(StudyError, match="precision must be one of auto, bf16, fp16, fp32; got 'fp8'"):
@@ -112,6 +112,7 @@ def test_a_checkpoint_without_a_scaler_still_resumes(cifar_dir, tmp_path):
     for key in ("scaler", "net"):  # as checkpoints before issue 19 (and before the layout) were
         del state[key]
     del state["config"]["precision"], state["config"]["tensorboard"]
+    state["config"]["amp"] = False  # what a --no-amp run's checkpoint held before precision existed
     torch.save(state, tmp_path / "checkpoint.pt")
     (tmp_path / "checkpoint.prev.pt").unlink(missing_ok=True)
     assert train(cfg, tmp_path, **QUIET)["iterations"] == 12

@@ -18,7 +18,8 @@ from resnet_study.models.layouts import LAYOUTS
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 PUBLISHED = SHARED / "published"
-needs_shared_published = pytest.mark.skipif(not PUBLISHED.is_dir(), reason="../shared/published is not beside the checkout")
+needs_shared_published = pytest.mark.skipif(not PUBLISHED.is_dir(),
+                                            reason="../shared/published is not beside the checkout")
 
 
 def shared_file(entry) -> Path:
@@ -74,9 +75,9 @@ def test_failed_download_names_the_url_and_the_cache_path(hub, monkeypatch):
 
     monkeypatch.setattr(torch.hub, "download_url_to_file", offline)
     entry = list_weights("cifar_resnet110", tag="akamaster")[0]
-    with pytest.raises(StudyError, match=rf"^cifar_resnet110.akamaster is not in torch.hub's cache and {entry.url} could "
-                                         rf"not be downloaded \(Temporary failure in name resolution\); download it by "
-                                         rf"hand to {hub / entry.file_name}$"):
+    expected = (rf"^cifar_resnet110.akamaster is not in torch.hub's cache and {entry.url} could not be downloaded "
+                rf"\(Temporary failure in name resolution\); download it by hand to {hub / entry.file_name}$")
+    with pytest.raises(StudyError, match=expected):
         create_model("cifar_resnet110", weights="akamaster")
 
 
@@ -86,7 +87,8 @@ def test_download_goes_into_the_cache_and_checks_the_hash(hub, tmp_path):
     local = dataclasses.replace(entry, url=shared_file(entry).as_uri())  # file:// stands in for GitHub
     assert fetch(local) == hub / entry.file_name and sha256(hub / entry.file_name) == entry.sha256
     (hub / entry.file_name).unlink()
-    with pytest.raises(StudyError, match=r"^the download of file://.* does not match cifar_resnet20.akamaster's sha256"):
+    with pytest.raises(StudyError,
+                       match=r"^the download of file://.* does not match cifar_resnet20.akamaster's sha256"):
         fetch(dataclasses.replace(local, sha256="0" * 64))
     assert not (hub / entry.file_name).exists()
 
@@ -133,7 +135,8 @@ def test_each_published_net_has_under_5_percent_error_on_its_training_images(sub
     model, checkpoint = load_weights(entry.model, shared_file(entry))
     images = torch.from_numpy(subset.images[:500]).float() / 255
     labels = torch.from_numpy(subset.labels[:500])
-    mean = checkpoint.mean if checkpoint.mean is not None else torch.from_numpy(subset.images).double().div(255).mean(0).float()
+    mean = (checkpoint.mean if checkpoint.mean is not None
+            else torch.from_numpy(subset.images).double().div(255).mean(0).float())
     with torch.no_grad():
         error = (model.eval()((images - mean) / checkpoint.std).argmax(1) != labels).double().mean().item()
     assert error < 0.05, f"{entry.name}: {100 * error:.1f}% error on 500 training images"

@@ -69,4 +69,4 @@ def test_a_sweeps_yaml_turns_tensorboard_on(tmp_path):
     spec = tmp_path / "fig6.yaml"
     spec.write_text("models: [cifar_plain8, cifar_resnet8]\noverrides: {tensorboard: true, iterations: 10}\n")
     sweep = load_sweep(spec, out=str(tmp_path / "out")).validate()
-    assert all(sweep.config(m, s).tensorboard for m, s in sweep.runs())
+    assert all(sweep.config(m, s).run.tensorboard for m, s in sweep.runs())

@@ -113,7 +113,8 @@ def test_our_checkpoint_loads(our_run, tmp_path):
     model, checkpoint = load_weights("cifar_resnet8", tmp_path / "checkpoint.pt")
     assert checkpoint.normalize == "pixel" and torch.equal(checkpoint.mean, mean) and checkpoint.holdout == 32
     assert checkpoint.precision == "bf16" and checkpoint.source == "resnet-study"
-    with pytest.raises(StudyError, match=r"^checkpoint.pt holds cifar_resnet8 \(its 'net' entry says so\), not cifar_plain8$"):
+    with pytest.raises(StudyError,
+                       match=r"^checkpoint.pt holds cifar_resnet8 \(its 'net' entry says so\), not cifar_plain8$"):
         create_model("cifar_plain8", weights=tmp_path / "checkpoint.pt")
 
 

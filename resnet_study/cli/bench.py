@@ -33,11 +33,12 @@ def run(args: argparse.Namespace) -> None:
         if Path(args.json).is_dir():
             raise StudyError(f"--json {args.json} is a folder; give a file name")
         check_writable(Path(args.json).absolute().parent)
-    from ..bench import benchmark, check_conventional, describe
+    from ..bench import benchmark, describe
+    from ..data import dataset_info
     from ..io import write_json
 
     if not args.engine_only:
-        check_conventional(cfg)
+        dataset_info(cfg.data.dataset).check_conventional(cfg)
     result = benchmark(cfg, steps=args.steps, warmup=args.warmup, conventional=not args.engine_only,
                        profile=args.profile)
     print(describe(result))

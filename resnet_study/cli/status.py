@@ -10,8 +10,8 @@ def add_parser(sub) -> None:
     parser = sub.add_parser("status", help="where a sweep stands, one row per run; changes nothing unless --write")
     parser.add_argument("out", help="the sweep folder (a sweep's --out)")
     parser.add_argument("--write", action="store_true",
-                        help="also rebuild OUT/runs.csv and OUT/curves.csv (and responses.csv, gradients.csv) "
-                             "from the run folders, atomically; without it status writes nothing")
+                        help="also rebuild OUT/runs.csv and every run's curves.csv (and gradients.csv, responses.csv) "
+                             "stacked, from the run folders, atomically; without it status writes nothing")
     parser.set_defaults(func=run)
 
 
@@ -28,8 +28,7 @@ def run(args: argparse.Namespace) -> int:
     print(shown.to_string(index=False))
     print(status_line(table, sweep.name))
     if args.write:
-        from ..sweep.tables import collect
+        from ..sweep.tables import write_tables
 
-        collect(sweep)
-        print(f"tables: {Path(sweep.out) / 'runs.csv'}, {Path(sweep.out) / 'curves.csv'}")
+        print("tables: " + ", ".join(str(Path(sweep.out) / name) for name in write_tables(sweep)))
     return 0

@@ -140,7 +140,8 @@ def load_cifar10(data_dir: str | Path, *, holdout: int = 0, allow_download: bool
     if test is None and holdout == 0:
         holdout = len(train) // 10
     if holdout < 0 or holdout >= len(train):
-        raise StudyError(f"--holdout must be between 0 and {len(train) - 1} for {len(train):,} training images; got {holdout}")
+        raise StudyError(f"--holdout must be between 0 and {len(train) - 1} for {len(train):,} training images; "
+                         f"got {holdout}")
     held = None
     if holdout:
         order = np.random.default_rng(HOLDOUT_SEED).permutation(len(train))

@@ -88,7 +88,8 @@ class FolderLoader:
     def batch(self, iteration: int):
         epoch, position = divmod(iteration, self.steps_per_epoch)
         if self._next != (epoch, position):
-            sampler = EpochBatches(len(self.dataset), self.global_batch, self.seed, epoch, position, self.rank, self.world)
+            sampler = EpochBatches(len(self.dataset), self.global_batch, self.seed, epoch, position, self.rank,
+                                   self.world)
             # A generator of its own, so that starting workers draws nothing from torch's global one.
             self._iterator = iter(self._loader(SeededSamples(self.dataset), batch_sampler=sampler,
                                                generator=torch.Generator().manual_seed(self.seed)))

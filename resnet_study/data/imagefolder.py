@@ -57,7 +57,8 @@ def train_transform(size: int, color: bool = True) -> T.Compose:
     # Paper: shorter side in [256, 480], 224 crop, flip, colour; scaled here by size / 224.
     return T.Compose([
         RandomShorterSide(*scale_range(size)), T.RandomCrop(size),
-        T.RandomHorizontalFlip(), T.ToTensor(), Lighting(0.1 if color else 0.0), T.Normalize(IMAGENET_MEAN, IMAGENET_STD),
+        T.RandomHorizontalFlip(), T.ToTensor(), Lighting(0.1 if color else 0.0),
+        T.Normalize(IMAGENET_MEAN, IMAGENET_STD),
     ])
 
 

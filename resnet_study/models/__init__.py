@@ -8,7 +8,8 @@ reading load with it on first use.
 from importlib import import_module
 
 from . import cifar, imagenet  # noqa: F401  (register the families)
-from ._registry import ModelInfo, create_model, list_models, model_info
+from ._registry import ModelInfo, family_names, list_models, model_info, register_family, unregister_family
+from .create import create_model
 from .published import PublishedWeights, list_weights, published_weights
 
 _LAZY = {
@@ -26,5 +27,5 @@ def __getattr__(name: str):  # PEP 562: torch-backed names load when first used
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["ModelInfo", "PublishedWeights", "create_model", "list_models", "list_weights", "model_info",
-           "published_weights", *_LAZY]
+__all__ = ["ModelInfo", "PublishedWeights", "create_model", "family_names", "list_models", "list_weights", "model_info",
+           "published_weights", "register_family", "unregister_family", *_LAZY]

@@ -46,11 +46,6 @@ def _cifar_net(depth: int, residual: bool, shortcut: str = "A", pad: str = "afte
                   num_classes=num_classes)
 
 
-_FAMILY = dict(dataset="cifar", paper_depths=PAPER_DEPTHS, input_size=(3, 32, 32),
-               default_shortcut="A", check_depth=check_cifar_depth)
-
-
-@register_family("cifar_resnet", residual=True, **_FAMILY)
 def cifar_resnet(depth: int, **kwargs) -> ResNet:
     """CIFAR ResNet of ``depth`` = 6n+2 layers.
 
@@ -64,7 +59,11 @@ def cifar_resnet(depth: int, **kwargs) -> ResNet:
     return _cifar_net(depth, True, **kwargs)
 
 
-@register_family("cifar_plain", residual=False, **_FAMILY)
 def cifar_plain(depth: int, **kwargs) -> ResNet:
     """CIFAR plain net: ``cifar_resnet(depth)`` without its shortcuts."""
     return _cifar_net(depth, False, **kwargs)
+
+
+FAMILY = register_family("cifar_plain", "cifar_resnet", _cifar_net, family="cifar", paper_depths=PAPER_DEPTHS,
+                         input_size=(3, 32, 32), default_shortcut="A", check_depth=check_cifar_depth,
+                         options=("shortcut", "pad", "num_classes"))

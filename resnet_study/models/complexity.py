@@ -6,7 +6,7 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from ._registry import create_model, model_info
+from ._registry import build, model_info
 
 
 def count_parameters(model: nn.Module) -> int:
@@ -33,7 +33,7 @@ def describe(name: str, **kwargs) -> dict:
     """One row of the ``resnet-study models`` table; built on the meta device, so it is fast."""
     info = model_info(name)
     with torch.device("meta"):
-        model = create_model(name, **kwargs)
+        model = build(name, **kwargs)
     return {
         "name": name,
         "depth": info.depth,

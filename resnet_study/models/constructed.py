@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ..errors import StudyError
-from .cifar import check_cifar_depth
+from .cifar import FAMILY, check_cifar_depth
 from .resnet import BasicBlock, ResNet
 
 CIFAR_WIDTHS = (16, 32, 64)  # section 4.2
@@ -128,14 +128,14 @@ def deepen(net: nn.Module, depth: int) -> ResNet:
         StudyError: ``net`` is not a CIFAR net of this package, or ``depth`` is not 6m+2 or not
             larger than ``net``'s depth.
     """
-    from ._registry import create_model
+    from ._registry import build
 
     n = cifar_blocks(net)
     check_cifar_depth(depth)
-    kind = "resnet" if net.residual else "plain"
+    prefix = FAMILY.residual if net.residual else FAMILY.plain
     if depth <= 6 * n + 2:
-        raise StudyError(f"deepen builds a deeper net: depth {depth} is not larger than cifar_{kind}{6 * n + 2}'s")
-    deep = create_model(f"cifar_{kind}{depth}", shortcut=net.shortcut, pad=net.pad, num_classes=net.fc.out_features)
+        raise StudyError(f"deepen builds a deeper net: depth {depth} is not larger than {prefix}{6 * n + 2}'s")
+    deep = build(f"{prefix}{depth}", shortcut=net.shortcut, pad=net.pad, num_classes=net.fc.out_features)
     missing, unexpected = deep.load_state_dict(net.state_dict(), strict=False)
     assert not unexpected and all(int(key.split(".")[1]) >= n for key in missing)
     for block in added_blocks(deep, 6 * n + 2):

@@ -35,11 +35,6 @@ def _imagenet_net(depth: int, residual: bool, shortcut: str = "B", stride_in_1x1
                   stride_in_1x1=stride_in_1x1, pad=pad, num_classes=num_classes)
 
 
-_FAMILY = dict(dataset="imagenet", paper_depths=tuple(STAGES), input_size=(3, 224, 224),
-               default_shortcut="B", check_depth=check_imagenet_depth)
-
-
-@register_family("resnet", residual=True, **_FAMILY)
 def resnet(depth: int, **kwargs) -> ResNet:
     """ImageNet ResNet-``depth`` (Table 1), torchvision's state-dict names.
 
@@ -55,7 +50,11 @@ def resnet(depth: int, **kwargs) -> ResNet:
     return _imagenet_net(depth, True, **kwargs)
 
 
-@register_family("plain", residual=False, **_FAMILY)
 def plain(depth: int, **kwargs) -> ResNet:
     """ImageNet plain net: ``resnet(depth)`` without its shortcuts."""
     return _imagenet_net(depth, False, **kwargs)
+
+
+FAMILY = register_family("plain", "resnet", _imagenet_net, family="imagenet", paper_depths=tuple(STAGES),
+                         input_size=(3, 224, 224), default_shortcut="B", check_depth=check_imagenet_depth,
+                         options=("shortcut", "stride_in_1x1", "pad", "num_classes"))

@@ -126,7 +126,8 @@ def _next_bn(conv: str) -> str:
     return re.sub(r"conv(\d+)$", r"bn\1", conv)
 
 
-def to_ours(layout: Layout, names: dict[str, tuple[str, tuple[int, ...]]], state: dict[str, Tensor]) -> dict[str, Tensor]:
+def to_ours(layout: Layout, names: dict[str, tuple[str, tuple[int, ...]]],
+            state: dict[str, Tensor]) -> dict[str, Tensor]:
     """The file's tensors ``state`` under our names. A conv bias b before a BN in eval mode is that
     BN's running mean lowered by b, exactly: BN(Wx + b) = gamma (Wx - (mu - b)) / sigma + beta."""
     ours = {names[key][0]: value for key, value in state.items()}

@@ -16,7 +16,7 @@ from functools import lru_cache
 import torch
 
 from ..errors import StudyError
-from ._registry import create_model, model_info
+from ._registry import build, model_info, models_of_depth
 from .layouts import LAYOUTS, Layout, file_names
 
 Shapes = dict[str, tuple[int, ...]]
@@ -71,7 +71,7 @@ def _options(layout: Layout, residual: bool, shapes: Shapes, kwargs: dict):
 def _net(name: str, options: tuple) -> tuple[Shapes, str]:
     """State-dict shapes and repr of ``name`` built with ``options``, on the meta device."""
     with torch.device("meta"):
-        net = create_model(name, **dict(options))
+        net = build(name, **dict(options))
     return {k: tuple(v.shape) for k, v in net.state_dict().items()}, repr(net)
 
 
@@ -103,12 +103,8 @@ def _other_nets(shapes: Shapes, name: str, layouts) -> tuple[list[str], Layout] 
     """The nets other than ``name`` that the file fits exactly in one layout, for the refusal to name them."""
     depth = 1 + sum(len(s) == 4 and "downsample" not in k and "shortcut" not in k for k, s in shapes.items())
     found: dict[Layout, list[str]] = {}
-    for prefix in ("cifar_resnet", "cifar_plain", "resnet", "plain"):
-        other = f"{prefix}{depth}"
-        try:
-            other_info = model_info(other)
-        except StudyError:
-            continue
+    for other in models_of_depth(depth):
+        other_info = model_info(other)
         for fit in _fits(shapes, other, {}, layouts):
             if other != name and not fit.differences and fit.layout.residual in (None, other_info.residual):
                 found.setdefault(fit.layout, []).append(other)

@@ -123,14 +123,22 @@ def _wooyeolbaek(run: str, sha256: str, stated_error: float):
 
 
 WOOYEOLBAEK_WEIGHTS = (
-    _wooyeolbaek("plainnet20_A_230623_001026", "f085771feb5e2b53a85450e5ac6bbde82a845ae5a0759abfb7848263b90717ed", 9.74),
-    _wooyeolbaek("plainnet32_A_230623_001020", "6f5c47018a3ccc557fe7578477648a5cb7846a7c966b8ddd1563942188eb425f", 10.41),
-    _wooyeolbaek("plainnet44_A_230623_001008", "173c31232ab3872616e15ebb3c10dce0a24874cb411379f4460af9230e37fda5", 11.73),
-    _wooyeolbaek("plainnet56_A_230623_000836", "34ecc3aed7a15abd887cfb03c6a0fdd0c78b53f0c959f43c730c86c3537c0302", 11.86),
-    _wooyeolbaek("resnet20_A_230622_192331", "e7a17a29c15fb9a79cb8396b8be7c3d5f9114314664c22c91045e0f128e43112", 9.18),
-    _wooyeolbaek("resnet32_A_230622_192327", "528f1748835ffdf8109eb5eeb6285a038a3becf37b48aee5a9b222e6473151a2", 8.68),
-    _wooyeolbaek("resnet44_A_230622_192323", "10585eca02e77c8ab919472c5383e78f0ef27a5b8897b09061eeda4707a3536d", 8.13),
-    _wooyeolbaek("resnet56_A_230622_192321", "d2c2c69ac3e3957a857f914967aeee7066999e14a65d200ec4f733668b6823d9", 7.10),
+    _wooyeolbaek("plainnet20_A_230623_001026",
+                 "f085771feb5e2b53a85450e5ac6bbde82a845ae5a0759abfb7848263b90717ed", 9.74),
+    _wooyeolbaek("plainnet32_A_230623_001020",
+                 "6f5c47018a3ccc557fe7578477648a5cb7846a7c966b8ddd1563942188eb425f", 10.41),
+    _wooyeolbaek("plainnet44_A_230623_001008",
+                 "173c31232ab3872616e15ebb3c10dce0a24874cb411379f4460af9230e37fda5", 11.73),
+    _wooyeolbaek("plainnet56_A_230623_000836",
+                 "34ecc3aed7a15abd887cfb03c6a0fdd0c78b53f0c959f43c730c86c3537c0302", 11.86),
+    _wooyeolbaek("resnet20_A_230622_192331",
+                 "e7a17a29c15fb9a79cb8396b8be7c3d5f9114314664c22c91045e0f128e43112", 9.18),
+    _wooyeolbaek("resnet32_A_230622_192327",
+                 "528f1748835ffdf8109eb5eeb6285a038a3becf37b48aee5a9b222e6473151a2", 8.68),
+    _wooyeolbaek("resnet44_A_230622_192323",
+                 "10585eca02e77c8ab919472c5383e78f0ef27a5b8897b09061eeda4707a3536d", 8.13),
+    _wooyeolbaek("resnet56_A_230622_192321",
+                 "d2c2c69ac3e3957a857f914967aeee7066999e14a65d200ec4f733668b6823d9", 7.10),
     _wooyeolbaek("resnet110_A_230622_192317", "", 6.95),  # its hash is unknown to us: not checked
 )
 

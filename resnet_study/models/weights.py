@@ -155,9 +155,9 @@ def load_weights(name: str, weights: str | Path | Checkpoint, *, layout: str | N
                   {**checkpoint.model_kwargs, **kwargs}, file=file, layout=layout or checkpoint.layout)
     _stated(checkpoint, found)
     checkpoint.layout, checkpoint.model, checkpoint.model_kwargs = found.layout.name, name, found.kwargs
-    from ._registry import create_model
+    from ._registry import build
 
-    model = create_model(name, **found.kwargs)
+    model = build(name, **found.kwargs)
     model.load_state_dict(to_ours(found.layout, found.names, checkpoint.state_dict))
     return model, checkpoint
 

@@ -16,8 +16,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
+from ..models import model_info
 from .findings import Finding, label
-from .plots import color
+from .plots import ThemedFigure, color, themed
 from .tables import CONSTRUCTED_RUN, MissingResults, load_constructed, require_folder
 
 ROLES = ["shallow", "built", "from scratch", "built, trained on (trained_on)", "built, trained on (frozen_bn)"]
@@ -49,6 +50,7 @@ def _error(table: pd.DataFrame, role: str, split: str) -> float | None:
     return float(rows.error.iloc[0]) if len(rows) else None
 
 
+@themed
 def constructed_figure(table: pd.DataFrame, curves: pd.DataFrame, *, caption: str = "") -> plt.Figure:
     """One row per construction: errors (%) with binomial 95% intervals of the shallow net, the
     built deep net (equal by construction), the deep net from scratch and the built net trained
@@ -56,7 +58,7 @@ def constructed_figure(table: pd.DataFrame, curves: pd.DataFrame, *, caption: st
     split = _eval_split(table)
     constructions = list(dict.fromkeys(table.construction))
     fig, axes = plt.subplots(len(constructions), 2, figsize=(11, 3.6 * len(constructions)), squeeze=False,
-                             gridspec_kw={"width_ratios": [1, 1.3]})
+                             gridspec_kw={"width_ratios": [1, 1.3]}, FigureClass=ThemedFigure)
     for (bars, lines), name in zip(axes, constructions):
         rows = table[(table.construction == name) & (table.split == split)].set_index("role")
         roles = [r for r in ROLES if r in rows.index]
@@ -64,7 +66,7 @@ def constructed_figure(table: pd.DataFrame, curves: pd.DataFrame, *, caption: st
         # A binomial 95% interval: how far the error on these few images could move by chance.
         spread = [196 * math.sqrt(rows.error[r] * (1 - rows.error[r]) / rows.images[r]) for r in roles]
         # The family's hue (plain: oranges, ResNet: blues), a shade per role.
-        shades = sns.color_palette("Blues" if "resnet" in rows.net["built"] else "Oranges", len(ROLES) + 1)[1:]
+        shades = sns.color_palette("Blues" if model_info(rows.net["built"]).residual else "Oranges", len(ROLES) + 1)[1:]
         bars.bar([SHORT[r] for r in roles], errors, yerr=spread, color=[shades[ROLES.index(r)] for r in roles],
                  capsize=4, edgecolor="0.2")
         bars.tick_params(axis="x", labelsize=8)
@@ -116,7 +118,7 @@ def constructed_findings(table: pd.DataFrame) -> list[Finding]:
         scratch = _error(rows, "from scratch", split)
         if scratch is None:
             continue
-        residual = "resnet" in nets["built"]
+        residual = model_info(nets["built"]).residual
         claim = ("section 1: SGD from scratch finds a deeper plain net worse than the constructed one" if not residual
                  else "section 4.2: a deeper ResNet trained from scratch is no worse than the shallower one")
         found.append(Finding(claim, f"{pair}: from scratch {_pct(scratch)} vs built {_pct(built)} {split} error",

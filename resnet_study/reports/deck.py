@@ -1,6 +1,7 @@
 """The deck as a list of pages, computed from the tables: each page's title states what the
 tables show, at most three short lines sit under one figure or table, and the numbers, data and
-caveats go to the speaker notes and the appendix. ``pptx.py`` and ``pdf.py`` draw the same pages.
+caveats go to the speaker notes and the appendix. ``pages`` makes them;
+``pptx_deck`` and ``pdf_deck`` draw the same pages.
 
 Story (He et al. 2015): title; the question (Fig. 1); the residual block (Fig. 2); plain against
 ResNet (Fig. 6); deeper ResNets (Table 6, with published nets); Fig. 4 on an ImageNet subset;
@@ -107,7 +108,8 @@ class Deck:
             self.made.append(made)
         return tables_read
 
-    def notes(self, found: list[tuple[str, findings.Finding]], runs: pd.DataFrame | None, tables_read: str) -> list[str]:
+    def notes(self, found: list[tuple[str, findings.Finding]], runs: pd.DataFrame | None,
+              tables_read: str) -> list[str]:
         self.claims += found
         lines = []
         for key, finding in found:
@@ -119,14 +121,6 @@ class Deck:
 
     def figure(self, name: str, fig) -> Path:
         return slide_figures.save_png(fig, self.figures / f"{name}.png")
-
-    def slides(self) -> list[Slide]:
-        from . import pages
-
-        made = [pages.title(self), pages.fig1(self), pages.block(self), pages.fig6(self), pages.table6(self),
-                pages.fig4(self), pages.fig7(self), pages.constructed(self)]
-        made = [slide for slide in made if slide is not None]
-        return made + [pages.takeaways(self), *pages.appendix(self)]
 
 
 def model_pairs(depths: list[int], prefix: str = "cifar_") -> list[tuple[str, str]]:

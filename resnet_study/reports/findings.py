@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..models import model_info
-from ..paper import FIG4_PLAIN, FIG4_RESNET, FIG6_RESNET, TABLE2, TABLE6, twin
+from ..paper import FIG4_PLAIN, FIG4_RESNET, FIG6_RESNET, TABLE2, TABLE6
 from .outcomes import DIVERGED, finals_with_divergence, gaps, value_text
 
 # What the paper trained on (section 4.2; section 3.4), to say why our numbers differ.
@@ -172,7 +172,7 @@ def fig7(responses: pd.DataFrame, runs: pd.DataFrame) -> list[Finding]:
     models = set(std.index.get_level_values(0))
     findings = []
     claim = "Fig. 7: ResNets have generally smaller responses than their plain counterparts."
-    pairs = [(twin(m), m) for m in FIG6_RESNET]
+    pairs = [(model_info(m).twin, m) for m in FIG6_RESNET]
     pairs = [(p, r) for p, r in pairs if p in models and r in models]
     if pairs:
         below = {r: layers_below(std, p, r) for p, r in pairs}

@@ -73,3 +73,39 @@ def value_text(runs: pd.DataFrame, model: str, value: float) -> str:
     if value == DIVERGED:
         return diverged_text(counts, model, _seeds(runs))
     return f"{label(model)} {100 * value:.1f}%{of_runs(counts, model)}"
+
+
+def diverged_iterations(counts: pd.DataFrame, model: str) -> str:
+    """'812', or '800, 801' for several seeds: where ``model``'s diverged runs stopped ('' for none)."""
+    at = counts.loc[model, "diverged_at"] if model in counts.index else []
+    return ", ".join(f"{i:,}" for _, i in at if i is not None)
+
+
+def error_cell(runs: pd.DataFrame, model: str, finals: pd.DataFrame, diverged: str, of_runs: str) -> str:
+    """Our mean test error of ``model`` (%) for a slide's table: '27.1', ``of_runs`` filled in
+    ('{ours} ({k} of {n} runs)') when a run is missing, diverged or failed, ``diverged`` for a net
+    none of whose runs finished, '—' for no runs. ``finals``: means over finished runs (fractions)."""
+    counts = census(runs)
+    if model not in finals.index:
+        return diverged if diverged_all(counts, model) else "—"
+    ours = f"{100 * finals.loc[model, 'final_test_error']:.1f}"
+    done, n = counts.loc[model, ["done", "n"]]
+    return ours if done == n else of_runs.format(ours=ours, k=done, n=n)
+
+
+def diverged_where(runs: pd.DataFrame) -> dict[str, str]:
+    """Each model with a diverged run -> 'iteration 812' (or 'iteration 800, iteration 801')."""
+    counts = census(runs)
+    return {m: ", ".join(f"iteration {i:,}" if i is not None else "?" for _, i in counts.loc[m, "diverged_at"])
+            for m in counts.index if counts.loc[m, "diverged"]}
+
+
+def mean_cell(runs: pd.DataFrame, model: str, mean: float, std: float, count: float) -> str:
+    """A table's cell of our error (%): '6.60 ± 0.20', with ' (2 of 3 runs)' when a run is missing,
+    diverged or failed, 'diverged at iteration 812' for a net none of whose runs finished, '—' for none."""
+    counts = census(runs)
+    if pd.isna(mean):
+        if not diverged_all(counts, model):
+            return "—"
+        return diverged_text(counts, model, _seeds(runs)).removeprefix(f"{label(model)} ")
+    return f"{mean:.2f}" + (f" ± {std:.2f}" if count > 1 else "") + of_runs(counts, model)

@@ -36,8 +36,8 @@ def fig1(d: Deck) -> Slide | None:
     figure = d.figure("fig1", slide_figures.curves(d.curves, [["cifar_plain20", "cifar_plain56"]], FIGURE_SIZE))
     read = d.record("Fig. 1", d.sources.cifar, ["curves.csv", "runs.csv"], d.runs)
     notes = d.notes([("fig1", f) for f in findings.fig1(d.runs, d.curves)], d.runs, read)
-    iteration = ", ".join(f"{i:,}" for _, i in counts.loc["cifar_plain56", "diverged_at"] if i is not None)
-    return Slide(d.t(f"fig1.title.{key}", shallow=pct(shallow), deep=pct(deep or 0), iteration=iteration),
+    return Slide(d.t(f"fig1.title.{key}", shallow=pct(shallow), deep=pct(deep or 0),
+                     iteration=outcomes.diverged_iterations(counts, "cifar_plain56")),
                  d.s["fig1.lines"] + [d.t("axes.curves", split=d.split)], figure, notes=notes)
 
 
@@ -58,9 +58,8 @@ def fig6(d: Deck) -> Slide | None:
     read = d.record("Fig. 6", d.sources.cifar, ["curves.csv", "runs.csv"], d.runs)
     found = findings.degradation(d.runs, PLAIN, RESNET)
     notes = d.notes(list(zip(DEGRADATION_KEYS, found)), d.runs, read)
-    iteration = ", ".join(f"{i:,}" for _, i in counts.loc[plain, "diverged_at"] if i is not None)
     values = dict(plain=label(plain), resnet=label(resnet), p=pct(p) if p < float("inf") else "", r=pct(r),
-                  depth=plain[len("cifar_plain"):], iteration=iteration)
+                  depth=model_info(plain).depth, iteration=outcomes.diverged_iterations(counts, plain))
     key = "diverged" if p == float("inf") else "agrees" if r < p else "differs"
     return Slide(d.t(f"fig6.title.{key}", **values),
                  d.s["fig6.lines"] + [d.t("axes.curves", split=d.split), d.data_line(d.runs)], figure, notes=notes)
@@ -104,10 +103,10 @@ def table6(d: Deck) -> Slide:
     stated = stated[[m for m in RESNET if m in stated.index]] if stated is not None else None
     if stated is not None and len(stated) >= 2:
         key = "published" if stated.iloc[-1] < stated.iloc[0] else "published_differs"
-        ends, depths = stated.iloc[[0, -1]], [m[len("cifar_resnet"):] for m in stated.index[[0, -1]]]
+        ends, depths = stated.iloc[[0, -1]], [model_info(m).depth for m in stated.index[[0, -1]]]
     else:
         ours = d.finals.final_test_error[[m for m in RESNET if m in d.finals.index]]
-        key, ends, depths = "ours", ours.iloc[[0, -1]], [m[len("cifar_resnet"):] for m in ours.index[[0, -1]]]
+        key, ends, depths = "ours", ours.iloc[[0, -1]], [model_info(m).depth for m in ours.index[[0, -1]]]
     tables_read = d.record("Table 6", d.sources.cifar, ["runs.csv"], d.runs)
     if source is not None:
         tables_read += ", " + d.record(f"Table 6 ({source})", d.sources.published, ["published.csv"], None)
@@ -119,13 +118,7 @@ def table6(d: Deck) -> Slide:
 
 
 def _ours(d: Deck, model: str) -> str:
-    """Our error of ``model`` for Table 6's slide: '27.1', '27.1 (2 of 3 runs)', 'diverged' or '—'."""
-    counts = tables.census(d.runs)
-    if model not in d.finals.index:
-        return d.s["table6.diverged"] if outcomes.diverged_all(counts, model) else "—"
-    ours = f"{100 * d.finals.loc[model, 'final_test_error']:.1f}"
-    done, n = counts.loc[model, ["done", "n"]]
-    return ours if done == n else d.t("table6.of_runs", ours=ours, k=done, n=n)
+    return outcomes.error_cell(d.runs, model, d.finals, d.s["table6.diverged"], d.s["table6.of_runs"])
 
 
 def fig4(d: Deck) -> Slide | None:
@@ -201,7 +194,8 @@ def constructed(d: Deck) -> Slide | None:
     if d.constructed is None:
         return _missing(d, d.s["constructed.title"], d.sources.constructed)
     table = d.constructed
-    plain = [c for c in dict.fromkeys(table.construction) if not model_info(table[table.construction == c].net.iloc[0]).residual]
+    plain = [c for c in dict.fromkeys(table.construction)
+             if not model_info(table[table.construction == c].net.iloc[0]).residual]
     construction = (plain or list(dict.fromkeys(table.construction)))[0]
     rows = table[(table.construction == construction) & (table.split == "holdout")].set_index("role")
     built, scratch = rows.error.get("built"), rows.error.get("from scratch")
@@ -248,3 +242,9 @@ def appendix(d: Deck) -> list[Slide]:
         pages[-1].append(row)
         height += row_height
     return [made, *(Slide(d.t("claims.title"), table=[header] + page) for page in pages if page)]
+
+
+def slides(d: Deck) -> list[Slide]:
+    """The deck's pages in the story's order; pages whose tables are missing are left out."""
+    made = [title(d), fig1(d), block(d), fig6(d), table6(d), fig4(d), fig7(d), constructed(d)]
+    return [slide for slide in made if slide is not None] + [takeaways(d), *appendix(d)]

@@ -7,16 +7,16 @@ import subprocess
 from pathlib import Path
 
 import matplotlib
+import matplotlib.image as mpimg
+from matplotlib import font_manager
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
-matplotlib.use("Agg")
-import matplotlib.image as mpimg  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
-from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
-
-from ..io import atomic_path  # noqa: E402
-from . import layout  # noqa: E402
-from .deck import Slide  # noqa: E402
+from ..io import atomic_path
+from . import layout
+from .deck import Slide
+from .plots import theme
 
 HANGUL_FAMILIES = ["Noto Sans CJK KR", "Noto Sans CJK JP", "Noto Sans KR", "NanumGothic", "Malgun Gothic",
                    "Apple SD Gothic Neo", "Noto Serif CJK KR", "UnDotum"]
@@ -109,7 +109,7 @@ def _table(fig, rows: list[list[str]]) -> None:
     for r, (row, height) in enumerate(zip(cells, heights)):
         left = 0.0
         for value, width in zip(row, widths):
-            ax.add_patch(plt.Rectangle((left, top), width, height, fc="#e8eef6" if r == 0 else "white", ec="0.6",
+            ax.add_patch(Rectangle((left, top), width, height, fc="#e8eef6" if r == 0 else "white", ec="0.6",
                                        lw=1))
             ax.text(left + 0.1, top + 0.1, value, fontsize=box["pt"], va="top", ha="left",
                     linespacing=layout.LINE_SPACING, weight="bold" if r == 0 else "normal")
@@ -117,8 +117,9 @@ def _table(fig, rows: list[list[str]]) -> None:
         top += height
 
 
-def page(slide: Slide) -> plt.Figure:
-    fig = plt.figure(figsize=(layout.WIDTH, layout.HEIGHT))
+def page(slide: Slide) -> Figure:
+    """One page as a figure of its own (no pyplot: no window, whatever matplotlib's backend)."""
+    fig = Figure(figsize=(layout.WIDTH, layout.HEIGHT))
     title_box = layout.TITLE_PAGE if slide.title_page else layout.TITLE
     _text(fig, title_box, [slide.title], bold=True, color=layout.TITLE_COLOR)
     if slide.figure is not None:
@@ -139,10 +140,8 @@ def write(slides: list[Slide], out: Path, font: str | None = None) -> Path:
     """Write ``slides`` to ``out`` (.pdf), atomically, with ``font`` first in the font list."""
     out.parent.mkdir(parents=True, exist_ok=True)
     family = [font, "DejaVu Sans"] if font else ["DejaVu Sans"]
-    with plt.rc_context({"font.family": family}), atomic_path(out) as tmp, \
+    with theme(), matplotlib.rc_context({"font.family": family}), atomic_path(out) as tmp, \
             PdfPages(tmp, metadata={"CreationDate": None}) as pdf:
         for slide in slides:
-            fig = page(slide)
-            pdf.savefig(fig)
-            plt.close(fig)
+            pdf.savefig(page(slide))
     return out

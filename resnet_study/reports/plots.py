@@ -7,17 +7,55 @@ bold lines test error (Fig. 1, 4, 6).
 
 from __future__ import annotations
 
+import functools
+from contextlib import contextmanager
+from typing import Callable
+
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
+from matplotlib.figure import Figure
 
 from ..models import model_info
 from ..paper import REPRODUCTIONS, TABLE6
 from .findings import label
-from .outcomes import diverged_all, diverged_text, of_runs
-from .tables import MissingResults, census
+from .outcomes import diverged_where, mean_cell
+from .tables import MissingResults
 
-sns.set_theme(context="notebook", style="whitegrid")
+
+@contextmanager
+def theme():
+    """seaborn's notebook context and whitegrid style for the figures drawn inside; matplotlib's
+    settings are as they were afterwards (importing this module changes nothing)."""
+    with plt.rc_context():
+        sns.set_theme(context="notebook", style="whitegrid")
+        yield
+
+
+class ThemedFigure(Figure):
+    """A figure that is drawn in ``theme()`` wherever it is drawn (``savefig``, a notebook's
+    display): matplotlib reads fonts and ticks from its settings when it draws."""
+
+    def draw(self, renderer):
+        with theme():
+            super().draw(renderer)
+
+    def __repr__(self) -> str:  # as a notebook shows it: "<Figure size 1100x400 with 2 Axes>"
+        return super().__repr__().replace(type(self).__name__, "Figure", 1)
+
+
+def themed(draw: Callable[..., plt.Figure]) -> Callable[..., plt.Figure]:
+    """``draw`` run inside ``theme()``; it makes its figure with ``FigureClass=ThemedFigure``."""
+    @functools.wraps(draw)
+    def drawn(*args, **kwargs):
+        with theme():
+            return draw(*args, **kwargs)
+    return drawn
+
+
+def line_style(model: str) -> str:
+    """Plain nets dashed, ResNets solid (as the paper's figures)."""
+    return "-" if model_info(model).residual else "--"
 
 
 def _require(frame: pd.DataFrame, models: list[str], what: str, sweep: str) -> list[str]:
@@ -54,6 +92,7 @@ def _caption(fig: plt.Figure, text: str) -> None:
         fig.text(0.01, -0.02, text, fontsize=8, color="0.35", ha="left", va="top")
 
 
+@themed
 def error_curves(curves: pd.DataFrame, panels: list[list[str]], titles: list[str], *, sweep: str,
                  what: str = "this figure", split_axes: bool = False, caption: str = "", x: str = "iteration",
                  test_label: str = "test", runs: pd.DataFrame | None = None) -> plt.Figure:
@@ -64,13 +103,12 @@ def error_curves(curves: pd.DataFrame, panels: list[list[str]], titles: list[str
     ``split_axes`` draws training and test error on separate panels instead (Fig. 1 style).
     ``test_label`` names what the bold curves measure: test, holdout or validation error.
     """
-    counts = census(runs) if runs is not None else pd.DataFrame(columns=["diverged", "diverged_at"])
-    diverged = {m: ", ".join(f"iteration {i:,}" if i is not None else "?" for _, i in counts.loc[m, "diverged_at"])
-                for m in counts.index if counts.loc[m, "diverged"]}
+    diverged = diverged_where(runs) if runs is not None else {}
     _require(curves, [m for group in panels for m in group if m not in diverged], what, sweep)
     mean = _mean_curves(curves)
     columns = 2 if split_axes else len(panels)
-    fig, axes = plt.subplots(1, columns, figsize=(5.2 * columns, 4), sharey=True, squeeze=False)
+    fig, axes = plt.subplots(1, columns, figsize=(5.2 * columns, 4), sharey=True, squeeze=False,
+                             FigureClass=ThemedFigure)
     for p, group in enumerate(panels):
         for model in group:
             run = mean[mean.model == model]
@@ -108,6 +146,7 @@ def error_curves(curves: pd.DataFrame, panels: list[list[str]], titles: list[str
     return fig
 
 
+@themed
 def layer_response_figure(responses: pd.DataFrame, models: list[str], *, sweep: str, caption: str = "",
                           published: pd.DataFrame | None = None) -> plt.Figure:
     """Fig. 7: std of layer responses, in layer order (top) and sorted by magnitude (bottom).
@@ -117,8 +156,8 @@ def layer_response_figure(responses: pd.DataFrame, models: list[str], *, sweep: 
     """
     present = _require(responses, models, "Fig. 7", sweep)
     published = published if published is not None else pd.DataFrame(columns=["model", "source", "layer", "std"])
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 6.5 if published.empty else 8))
-    lines = [(responses[responses.model == model], model, dict(ls="--" if "plain" in model else "-", marker=".",
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 6.5 if published.empty else 8), FigureClass=ThemedFigure)
+    lines = [(responses[responses.model == model], model, dict(ls=line_style(model), marker=".",
                                                                  label=label(model))) for model in present]
     lines += [(frame, model, dict(ls=":", marker="x", label=f"{label(model)}, {published_label(source)}"))
               for (model, source), frame in published.groupby(["model", "source"])]
@@ -135,15 +174,16 @@ def layer_response_figure(responses: pd.DataFrame, models: list[str], *, sweep: 
     return fig
 
 
+@themed
 def gradient_figure(gradients: pd.DataFrame, models: list[str], *, sweep: str, caption: str = "") -> plt.Figure:
     """Per-layer gradient norm at initialisation and at the last logged iteration, log scale."""
     present = _require(gradients, models, "the gradient-flow figure", sweep)
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True, FigureClass=ThemedFigure)
     for model in present:
         frame = gradients[gradients.model == model]
         for ax, iteration in zip(axes, [0, frame.iteration.max()]):
             at = frame[frame.iteration == iteration].groupby("layer", as_index=False)["grad_norm"].mean()
-            ax.plot(at.layer, at.grad_norm, color=color(model), ls="--" if "plain" in model else "-",
+            ax.plot(at.layer, at.grad_norm, color=color(model), ls=line_style(model),
                     marker=".", label=label(model))
             ax.set_title("at initialisation" if iteration == 0 else f"at iteration {iteration}")
     for ax in axes:
@@ -174,7 +214,7 @@ def table6(runs: pd.DataFrame, published: pd.DataFrame | None = None, *, split: 
             "paper test error (%)": [m if isinstance(m, str) else f"{e:.2f}"
                                      for e, m in zip(table.paper_error, table.paper_mean_std)],
             "akamaster test error (%)": table.akamaster_error.map("{:.2f}".format),
-            f"ours: {split} error (%)": [_ours(runs, model, m, s, c) for model, m, s, c
+            f"ours: {split} error (%)": [mean_cell(runs, model, m, s, c) for model, m, s, c
                                          in zip(table.model, table["mean"], table["std"], table["count"])],
             "our runs": table["count"].fillna(0).astype(int)}
     if published is not None and not published.empty:
@@ -188,16 +228,6 @@ def table6(runs: pd.DataFrame, published: pd.DataFrame | None = None, *, split: 
                     f"{100 * stated[m] if stated[m] < 1 else stated[m]:.2f}" if pd.notna(stated.get(m)) else "—"
                     for m in table.model]
     return pd.DataFrame(rows).set_index("net")
-
-
-def _ours(runs: pd.DataFrame, model: str, mean: float, std: float, count: float) -> str:
-    """A cell of our error: '6.60 ± 0.20', with '(2 of 3 runs)' when a run is missing, diverged or
-    failed, 'diverged at iteration 812' for a net none of whose runs finished, '—' for no runs."""
-    counts = census(runs)
-    if pd.isna(mean):
-        seeds = runs.seed.nunique() if "seed" in runs else 1
-        return diverged_text(counts, model, seeds).removeprefix(f"{label(model)} ") if diverged_all(counts, model) else "—"
-    return f"{mean:.2f}" + (f" ± {std:.2f}" if count > 1 else "") + of_runs(counts, model)
 
 
 def published_label(source: str) -> str:

@@ -73,7 +73,8 @@ def shortcuts(published: pd.DataFrame) -> list[Finding]:
         better = [residual.stated_error[d] < plain.stated_error[d] for d in depths]
         pairs = "; ".join(f"ResNet-{d} {_pct(residual.stated_error[d])} vs plain-{d} {_pct(plain.stated_error[d])}"
                           for d in depths)
-        measured = "; ".join(f"ResNet-{d} {_pct(residual.error[d])} vs plain-{d} {_pct(plain.error[d])}" for d in depths)
+        measured = "; ".join(f"ResNet-{d} {_pct(residual.error[d])} vs plain-{d} {_pct(plain.error[d])}"
+                             for d in depths)
         split = "test-image" if set(plain.split) == {"test"} else "training-image"
         ours = (f"{'agrees' if all(better) else 'differs'} on fully trained published nets ({SOURCES.get(tag, tag)}): "
                 f"stated test error {pairs}; {split} error measured here {measured}")

@@ -16,7 +16,7 @@ import pandas as pd
 from matplotlib.ticker import FuncFormatter
 
 from .findings import label
-from .plots import TEST_LW, TRAIN_LW, color
+from .plots import TEST_LW, TRAIN_LW, color, line_style, theme
 
 RC = {"font.size": 20, "axes.labelsize": 20, "xtick.labelsize": 18, "ytick.labelsize": 18,
       "legend.fontsize": 18, "axes.linewidth": 1.5, "lines.linewidth": TEST_LW, "grid.linewidth": 1.0,
@@ -25,7 +25,7 @@ RC = {"font.size": 20, "axes.labelsize": 20, "xtick.labelsize": 18, "ytick.label
 
 @contextmanager
 def slide_style():
-    with plt.style.context("seaborn-v0_8-whitegrid"), plt.rc_context(RC):
+    with theme(), plt.style.context("seaborn-v0_8-whitegrid"), plt.rc_context(RC):
         yield
 
 
@@ -65,7 +65,7 @@ def responses(responses: pd.DataFrame, models: list[str], size: tuple[float, flo
             frame = responses[responses.model == model].groupby("layer", as_index=False)["std"].mean()
             if frame.empty:
                 continue
-            style = dict(color=color(model), ls="--" if "plain" in model else "-", lw=TEST_LW, label=label(model))
+            style = dict(color=color(model), ls=line_style(model), lw=TEST_LW, label=label(model))
             ordered.plot(frame.layer, frame["std"], **style)
             values = frame["std"].sort_values(ascending=False).to_numpy()
             sorted_.plot(range(1, len(values) + 1), values, **style)

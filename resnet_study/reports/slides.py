@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from ..errors import StudyError
-from . import pdf_deck, pptx_deck
+from . import pages, pdf_deck, pptx_deck
 from .deck import Deck, Sources
 from .strings import LANGUAGES, strings
 
@@ -24,7 +24,7 @@ def build(sources: Sources, out: Path, language: str = "en") -> tuple[list, Path
     Raises ``MissingResults`` for a missing CIFAR folder; the PDF is None when Korean needs a
     font with Hangul and none is installed."""
     stem = "slides" if language == "en" else f"slides-{language}"
-    slides = Deck(sources, language, out / f"{stem}-figures").slides()
+    slides = pages.slides(Deck(sources, language, out / f"{stem}-figures"))
     pptx = pptx_deck.write(slides, out / f"{stem}.pptx")
     font = pdf_deck.hangul_font() if language == "ko" else None
     if language == "ko" and font is None:

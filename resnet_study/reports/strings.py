@@ -50,7 +50,8 @@ EN = {
     "fig7.lines.ours": ["Our own runs (published pairs not available)"],
     "constructed.title": "The constructed solution: a deeper net built from a shallower one",
     "constructed.lines": ["Added layers set to identity: the shallow net's function"],
-    "constructed.title.agrees": "A {deep} as good as {shallow} exists: built by hand {built}, SGD from scratch {scratch}",
+    "constructed.title.agrees": "A {deep} as good as {shallow} exists: built by hand {built}, "
+                                "SGD from scratch {scratch}",
     "constructed.title.differs": "Built by hand, {deep} errs {built}; SGD from scratch {scratch}",
     "constructed.arms": "SGD from it: (a) all BN learns, (b) added BN frozen",
     "constructed.seen": "Subset images: training images of these published nets",

@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..io import atomic_path, exclusive_lock, is_locked
-from ..training.runfolder import FINISHED, read_run_file
+from ..training.artefacts import FINISHED, SUMMARY
+from ..training.runfolder import read_run_file
 from .spec import Sweep
 
 
@@ -40,7 +41,7 @@ def failure_reason(sweep: Sweep, model: str, seed: int) -> str | None:
 
 
 def run_status(sweep: Sweep, model: str, seed: int) -> str:
-    summary = read_run_file(sweep.run_dir(model, seed) / "summary.json")
+    summary = read_run_file(sweep.run_dir(model, seed) / SUMMARY.file)
     failed = failure_path(sweep, model, seed).exists()  # beside a finished summary: that run is another recipe's
     if summary and summary.get("status") in FINISHED and not failed:
         return summary["status"]

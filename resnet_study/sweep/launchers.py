@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import StudyError
-from ..training.runfolder import FINISHED
+from ..training.artefacts import FINISHED
 from .claims import run_status
 from .spec import Sweep
 from .tables import progress_line

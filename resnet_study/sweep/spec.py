@@ -24,7 +24,7 @@ class Sweep:
     models: list[str]
     seeds: list[int] = field(default_factory=lambda: [0])
     preset: str = "paper"
-    overrides: dict = field(default_factory=dict)  # TrainConfig fields, e.g. data_dir, iterations
+    overrides: dict = field(default_factory=dict)  # flat config keys (config.KEYS), e.g. data_dir, iterations
     name: str = "sweep"
     nproc_per_run: int = 1  # > 1: each run is a DistributedDataParallel job started with torchrun
 
@@ -49,17 +49,14 @@ class Sweep:
         """Load (or download, once) the sweep's data: bad data stops here, before anything is written."""
         import warnings
 
-        from ..data import image_folder_splits, load_cifar10
+        from ..data import dataset_info
         from ..training.device import resolve_device
 
         cfg = self.config(*self.runs()[0])
-        resolve_device(cfg.device)  # cuda on a machine without one: one sentence, not a failure per run
+        resolve_device(cfg.run.device)  # cuda on a machine without one: one sentence, not a failure per run
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # each run states its own subset warning
-            if cfg.dataset == "cifar10":
-                load_cifar10(cfg.data_dir, holdout=cfg.holdout, allow_download=cfg.download)
-            else:
-                image_folder_splits(cfg.data_dir, cfg.image_size, classes=cfg.classes)
+            dataset_info(cfg.data.dataset).prepare(cfg)
 
     def validate(self) -> "Sweep":
         for key, kinds in (("out", (str, os.PathLike)), ("name", str), ("preset", str)):

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..training.runfolder import FINISHED, read_run_file
+from ..training.artefacts import CONFIG, CURVES, FINISHED, PROGRESS, SUMMARY
+from ..training.runfolder import read_run_file
 from .claims import run_status
 from .spec import Sweep
 
@@ -28,9 +29,9 @@ def status_table(sweep: Sweep) -> pd.DataFrame:
     rows = []
     for model, seed in sweep.runs():
         run, state = sweep.run_dir(model, seed), run_status(sweep, model, seed)
-        summary, progress = read_run_file(run / "summary.json"), read_run_file(run / "progress.json")
-        latest = progress or _last_row(run / "curves.csv")
-        schedule = read_run_file(run / "config.json").get("schedule", {})
+        summary, progress = read_run_file(run / SUMMARY.file), read_run_file(run / PROGRESS.file)
+        latest = progress or _last_row(run / CURVES.file)
+        schedule = read_run_file(run / CONFIG.file).get("schedule", {})
         left = progress.get("seconds_left") if state == "running" else None
         rows.append({
             "run": run.name, "state": state,

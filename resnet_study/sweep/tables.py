@@ -1,5 +1,6 @@
-"""The sweep's tables, rebuilt from its run folders: runs.csv (one row per run), curves.csv,
-responses.csv and gradients.csv (every run's, stacked), and the one-line progress report."""
+"""The sweep's tables, rebuilt from its run folders: runs.csv (one row per run), every run's rows of
+each stacked artefact (``artefacts.STACKED``: curves.csv, gradients.csv, responses.csv) stacked,
+and the one-line progress report."""
 
 from __future__ import annotations
 
@@ -8,14 +9,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..config import epochs
+from ..config import epochs, saved_config
 from ..io import write_csv
 from ..models import model_info
-from ..training.runfolder import FINISHED, read_run_file
+from ..training import artefacts
+from ..training.artefacts import CONFIG, CURVES, FINISHED, SUMMARY
+from ..training.runfolder import read_run_file
 from .claims import failure_reason, run_status
 from .recipe import run_difference
 from .spec import Sweep
 
+RUNS = "runs.csv"
+KEYS = ["model", "depth", "residual", "seed"]  # in front of every stacked row: which run it came from
 RUN_COLUMNS = ["model", "family", "depth", "residual", "shortcut", "seed", "preset", "iterations", "status",
                "final_train_error", "final_test_error", "best_test_error", "wall_seconds", "images_per_second",
                "device", "torch_version", "commit", "dataset", "train_images", "epochs", "test_error_on", "reason",
@@ -27,14 +32,14 @@ def runs_table(sweep: Sweep) -> pd.DataFrame:
     rows = []
     for model, seed in sweep.runs():
         info, run = model_info(model), sweep.run_dir(model, seed)
-        config, summary = read_run_file(run / "config.json"), read_run_file(run / "summary.json")
+        config, summary = read_run_file(run / CONFIG.file), read_run_file(run / SUMMARY.file)
         status = run_status(sweep, model, seed)
         if status == "failed":
             summary = {}  # a failed run's folder may hold another recipe's numbers: none are this run's
-        cfg = config.get("config", {})
+        cfg = saved_config(config.get("config") or {})
         rows.append({
             "model": model, "family": info.family, "depth": info.depth, "residual": info.residual,
-            "shortcut": (cfg.get("shortcut") or info.default_shortcut) if info.residual else "",
+            "shortcut": (cfg["model_options"].get("shortcut") or info.default_shortcut) if info.residual else "",
             "seed": seed, "preset": cfg.get("preset", sweep.preset),
             "iterations": summary.get("iterations"), "status": status,
             **{k: summary.get(k) for k in ("final_train_error", "final_test_error", "best_test_error",
@@ -50,14 +55,14 @@ def runs_table(sweep: Sweep) -> pd.DataFrame:
 def write_runs(sweep: Sweep) -> pd.DataFrame:
     """Rewrite ``runs.csv`` alone, atomically (the workers do it each time a run ends)."""
     runs = runs_table(sweep)
-    write_csv(Path(sweep.out) / "runs.csv", runs)
+    write_csv(Path(sweep.out) / RUNS, runs)
     return runs
 
 
 def stacked_tables(sweep: Sweep) -> dict[str, pd.DataFrame]:
-    """curves.csv, responses.csv and gradients.csv: every run's, stacked with model, depth,
-    residual and seed in front (curves.csv has its columns even while no run has rows)."""
-    stacked = {"curves.csv": [], "responses.csv": [], "gradients.csv": []}
+    """Every stacked artefact's table by file name: each run's rows, with model, depth, residual and
+    seed in front (curves.csv has its columns even while no run has rows)."""
+    stacked = {artefact.file: [] for artefact in artefacts.STACKED}
     for model, seed in sweep.runs():
         info, run = model_info(model), sweep.run_dir(model, seed)
         if run_difference(sweep, model, seed) is not None:
@@ -65,23 +70,28 @@ def stacked_tables(sweep: Sweep) -> dict[str, pd.DataFrame]:
         for name, frames in stacked.items():
             if (run / name).exists():
                 frame = pd.read_csv(run / name)
-                for i, (key, value) in enumerate([("model", model), ("depth", info.depth),
-                                                  ("residual", info.residual), ("seed", seed)]):
+                for i, (key, value) in enumerate(zip(KEYS, [model, info.depth, info.residual, seed])):
                     frame.insert(i, key, value)
                 frames.append(frame)
     tables = {name: pd.concat(frames, ignore_index=True) for name, frames in stacked.items() if frames}
-    tables.setdefault("curves.csv", pd.DataFrame(columns=["model", "depth", "residual", "seed", "iteration"]))
+    tables.setdefault(CURVES.file, pd.DataFrame(columns=KEYS + ["iteration"]))
+    return tables
+
+
+def write_tables(sweep: Sweep) -> dict[str, pd.DataFrame]:
+    """Rebuild runs.csv and every stacked table from the run folders, atomically; returns them by file name."""
+    Path(sweep.out).mkdir(parents=True, exist_ok=True)
+    tables = {RUNS: write_runs(sweep), **stacked_tables(sweep)}
+    for name, frame in tables.items():
+        if name != RUNS:
+            write_csv(Path(sweep.out) / name, frame)
     return tables
 
 
 def collect(sweep: Sweep) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Rebuild ``runs.csv``, ``curves.csv``, ``responses.csv`` and ``gradients.csv`` from the run
-    folders, atomically; returns the first two."""
-    Path(sweep.out).mkdir(parents=True, exist_ok=True)
-    runs, tables = write_runs(sweep), stacked_tables(sweep)
-    for name, frame in tables.items():
-        write_csv(Path(sweep.out) / name, frame)
-    return runs, tables["curves.csv"]
+    """``write_tables``, returning runs.csv and curves.csv."""
+    tables = write_tables(sweep)
+    return tables[RUNS], tables[CURVES.file]
 
 
 def _data_columns(config: dict, summary: dict) -> dict:

@@ -8,10 +8,9 @@ import sys
 import time
 from pathlib import Path
 
-from ..config import to_assignments
 from ..errors import StudyError
-from ..io import read_json
-from ..training.runfolder import FINISHED
+from ..io import read_json, write_json
+from ..training.artefacts import FINISHED, SUMMARY
 from .claims import claim, failure_path, record_failure, run_status
 from .recipe import run_difference
 from .spec import Sweep
@@ -96,11 +95,17 @@ def _failed_since(sweep: Sweep, model: str, seed: int, started: float) -> bool:
 
 def train_with_torchrun(cfg, out: Path, nproc: int, log=print) -> dict:
     """One run as ``torchrun --nproc_per_node nproc``: DistributedDataParallel over nproc processes."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    request = out.parent / f".{out.name}.request.json"  # the child reads the checked config, not strings
+    write_json(request, {"config": cfg.to_dict()})
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={nproc}",
-               "-m", "resnet_study.cli", "train", "--model", cfg.model, "--seed", str(cfg.seed), "--out", str(out),
-               "--preset", cfg.preset, "--set", *to_assignments(cfg)]
-    result = subprocess.run(command, capture_output=True, text=True)
-    summary = read_json(out / "summary.json")
+               "-m", "resnet_study.cli", "train", "--model", cfg.model.name, "--seed", str(cfg.run.seed),
+               "--out", str(out), "--config-json", str(request)]
+    try:
+        result = subprocess.run(command, capture_output=True, text=True)
+    finally:
+        request.unlink(missing_ok=True)
+    summary = read_json(out / SUMMARY.file)
     # torchrun exits 1 for a failed child as for a diverged run: only the summary tells them apart.
     if result.returncode not in (0, 1) or summary is None or summary.get("status") not in FINISHED:
         tail = (result.stderr.strip().splitlines() or ["no output"])[-1]

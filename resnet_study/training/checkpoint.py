@@ -20,35 +20,17 @@ import torch
 
 from ..errors import StudyError
 from ..io import atomic_path
+from .artefacts import CHECKPOINT as CHECKPOINT_FILE, LOGS, PREVIOUS_CHECKPOINT as PREVIOUS_FILE
+from .state import Progress
 
-CHECKPOINT, PREVIOUS_CHECKPOINT = "checkpoint.pt", "checkpoint.prev.pt"
-
-
-@dataclass
-class Progress:
-    """The loop's counters: where the run is and what it has seen."""
-
-    iteration: int = 0
-    warm: bool = True  # False while a deep net trains at the warm-up lr (section 4.2)
-    stopped: bool = False  # diverged
-    interval_images: int = 0  # images behind the loss and error sums of the current logging interval
-    curve_rows: int = 0  # rows of curves.csv and gradients.csv this checkpoint has seen
-    gradient_rows: int = 0
-    final_train_error: float | None = None
-    final_test_error: float | None = None
-    best_test_error: float | None = None
-    images: int = 0  # images trained in timed intervals
-    wall_seconds: float = 0.0
-    train_seconds: float = 0.0
+CHECKPOINT, PREVIOUS_CHECKPOINT = CHECKPOINT_FILE.file, PREVIOUS_FILE.file
 
 
 @dataclass
 class Checkpoint:
-    progress: Progress
+    progress: Progress  # the loop's counters and the interval's sums
     model: dict  # state dicts
     optimizer: dict
-    metrics: torch.Tensor  # float64 (2,): loss sum and errors of the current logging interval
-    first_bad: torch.Tensor  # int64 (): first iteration whose loss was not finite, -1 while none was
     torch_rng: torch.Tensor
     config: dict  # TrainConfig.to_dict() as requested
     data: dict  # the data's fingerprint: image count and sha1
@@ -58,17 +40,16 @@ class Checkpoint:
 
     def to_dict(self) -> dict:
         state = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "progress"}
-        return {**dataclasses.asdict(self.progress), **state}
+        return {**self.progress.to_dict(), **state}
 
     @classmethod
     def from_dict(cls, state: dict) -> "Checkpoint":
-        counters = {f.name for f in dataclasses.fields(Progress)}
-        progress = Progress(**{k: v for k, v in state.items() if k in counters})
-        return cls(progress, **{k: v for k, v in state.items() if k not in counters})
+        counters = Progress.keys()
+        return cls(Progress.from_dict(state), **{k: v for k, v in state.items() if k not in counters})
 
 
 REQUIRED = {"iteration", "model", "optimizer", "metrics", "first_bad", "torch_rng", "config", "data", "cpu_threads",
-            "curve_rows", "gradient_rows", "interval_images"}
+            "interval_images", *(log.counter for log in LOGS)}
 
 
 def save_checkpoint(folder: Path, checkpoint: Checkpoint) -> None:

@@ -21,20 +21,20 @@ import copy
 import platform
 import subprocess
 import time
-import warnings
 from pathlib import Path
 
 import pandas as pd
 import torch
 
 from ..config import TrainConfig
-from ..data import DeviceLoader, load_cifar10, normalization
+from ..data import DeviceLoader, dataset_info, normalization
 from ..errors import StudyError
 from ..io import check_writable, git_commit, read_json, write_csv, write_json
 from ..models import create_model, deepen, model_info
 from ..models.cifar import check_deepening
 from ..models.published import published_weights
 from ..models.constructed import added_blocks, freeze_bn_statistics
+from .artefacts import CHECKPOINT, CURVES
 from .device import resolve_device
 from .evaluate import error_on
 from .loop import Trainer
@@ -52,19 +52,20 @@ class Construction:
 
     def __init__(self, cfg: TrainConfig, source: str, weights: str, out: str | Path, *,
                  scratch: str | None = None, arms: tuple[str, ...] = tuple(ARMS), log=print) -> None:
-        check_deepening(cfg.model, source)
+        check_deepening(cfg.model.name, source)
         if not arms or any(arm not in ARMS for arm in arms):
             raise StudyError(f"arms are {', '.join(ARMS)}; got {', '.join(arms) or 'none'}")
         self.cfg, self.source, self.weights, self.out, self.log = cfg.validate(), source, weights, Path(out), log
         self.scratch = scratch if scratch is not None or is_path(weights) else weights
-        for tag, net in ((weights, source), (self.scratch, cfg.model)):
-            if tag is not None and not is_path(tag) and published_weights(tag, net).normalize != cfg.normalize:
-                raise StudyError(f"{tag}'s {net} takes {published_weights(tag, net).normalize} input normalisation but "
-                                 f"construct evaluates and trains with {cfg.normalize} (--normalize pixel or channel)")
+        for tag, net in ((weights, source), (self.scratch, cfg.model.name)):
+            if tag is not None and not is_path(tag) and published_weights(tag, net).normalize != cfg.data.normalize:
+                raise StudyError(f"{tag}'s {net} takes {published_weights(tag, net).normalize} input normalisation "
+                                 f"but construct evaluates and trains with {cfg.data.normalize} (--normalize pixel "
+                                 f"or channel)")
         self.arms = arms
         check_writable(self.out)
-        self.request = {"model": cfg.model, "from": source, "weights": weights, "scratch": self.scratch,
-                        "seed": cfg.seed, "preset": cfg.preset}
+        self.request = {"model": cfg.model.name, "from": source, "weights": weights, "scratch": self.scratch,
+                        "seed": cfg.run.seed, "preset": cfg.run.preset}
 
     def _check_same_request(self) -> None:
         saved = read_json(self.out / "construct.json")
@@ -74,21 +75,19 @@ class Construction:
 
     def _load(self) -> None:
         cfg = self.cfg
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")  # a subset: stated in construct.json and the README
-            data = load_cifar10(cfg.data_dir, holdout=cfg.holdout, allow_download=cfg.download)
+        # A subset's warnings are stated in construct.json and the README.
+        data, self.data_notes = dataset_info(cfg.data.dataset).read(cfg.data)
         self.data = data
-        self.data_notes = [str(w.message) for w in caught]
-        mean, std = normalization(cfg.normalize, data.train)
-        device = resolve_device(cfg.device)
+        mean, std = normalization(cfg.data.normalize, data.train)
+        device = resolve_device(cfg.run.device)
         split_name, split = data.eval_split
         self.splits = {split_name: DeviceLoader(split, mean, std, 500, device=device, augment=False),
                        "train": DeviceLoader(data.train, mean, std, 500, device=device, augment=False)}
         self.device = device
         self.shallow = create_model(self.source, weights=self.weights).to(device)
-        torch.manual_seed(cfg.seed)  # a ResNet's added convs are drawn: the same built net at every rerun
-        self.built = deepen(self.shallow, model_info(cfg.model).depth).eval()
-        self.from_scratch = (create_model(cfg.model, weights=self.scratch).to(device)
+        torch.manual_seed(cfg.run.seed)  # a ResNet's added convs are drawn: the same built net at every rerun
+        self.built = deepen(self.shallow, model_info(cfg.model.name).depth).eval()
+        self.from_scratch = (create_model(cfg.model.name, weights=self.scratch).to(device)
                              if self.scratch is not None else None)
 
     def _rows(self, net: str, role: str, model: torch.nn.Module, published: bool, arm: str = "") -> list[dict]:
@@ -101,9 +100,9 @@ class Construction:
     def _base_rows(self) -> list[dict]:
         published = not is_path(self.weights)
         rows = (self._rows(self.source, "shallow", self.shallow, published)
-                + self._rows(self.cfg.model, "built", self.built, published))
+                + self._rows(self.cfg.model.name, "built", self.built, published))
         if self.from_scratch is not None:
-            rows += self._rows(self.cfg.model, "from scratch", self.from_scratch, not is_path(self.scratch))
+            rows += self._rows(self.cfg.model.name, "from scratch", self.from_scratch, not is_path(self.scratch))
         return rows
 
     def _start(self, arm: str) -> torch.nn.Module:
@@ -113,22 +112,22 @@ class Construction:
         return model
 
     def _trained(self, arm: str) -> torch.nn.Module:
-        state = torch.load(self.out / arm / "checkpoint.pt", map_location=self.device, weights_only=True)
+        state = torch.load(self.out / arm / CHECKPOINT.file, map_location=self.device, weights_only=True)
         model = copy.deepcopy(self.built)
         model.load_state_dict(state["model"])
         return model
 
     def _write(self, table: pd.DataFrame) -> None:
         write_csv(self.out / "construct.csv", table)
-        curves = [pd.read_csv(self.out / arm / "curves.csv").assign(arm=arm) for arm in self.arms
-                  if (self.out / arm / "curves.csv").exists()]
+        curves = [pd.read_csv(self.out / arm / CURVES.file).assign(arm=arm) for arm in self.arms
+                  if (self.out / arm / CURVES.file).exists()]
         if curves:
-            write_csv(self.out / "curves.csv", pd.concat(curves, ignore_index=True))
+            write_csv(self.out / CURVES.file, pd.concat(curves, ignore_index=True))
 
     def provenance(self) -> dict:
         return {"request": self.request, "arms": {a: ARMS[a] for a in self.arms}, "config": self.cfg.to_dict(),
                 "data": self.data.describe(), "data_notes": self.data_notes,
-                "normalize": self.cfg.normalize, "evaluation": "eval mode, fp32, no augmentation",
+                "normalize": self.cfg.data.normalize, "evaluation": "eval mode, fp32, no augmentation",
                 "shortcut": self.built.shortcut, "pad": self.built.pad,
                 "note": "seen_in_training: the images were training images of the net (or of the net it was "
                         "built from); the shared subset's images are all training images of the published nets",
@@ -148,7 +147,7 @@ class Construction:
                               make_model=lambda arm=arm: self._start(arm)).run()
             if summary["status"] != "done":
                 raise StudyError(f"{self.out / arm}: training stopped ({summary['status']}); see its curves.csv")
-            rows += self._rows(self.cfg.model, f"built, trained on ({arm})", self._trained(arm),
+            rows += self._rows(self.cfg.model.name, f"built, trained on ({arm})", self._trained(arm),
                                not is_path(self.weights), ARMS[arm])
             self._write(pd.DataFrame(rows, columns=COLUMNS))
         return pd.DataFrame(rows, columns=COLUMNS)
@@ -165,7 +164,7 @@ def cpu_model() -> str:
 
 
 def construct(cfg: TrainConfig, source: str, weights: str, out: str | Path, **kwargs) -> pd.DataFrame:
-    """Build ``cfg.model`` from ``source`` trained ``weights``, evaluate, train on; see the module."""
+    """Build ``cfg.model.name`` from ``source`` trained ``weights``, evaluate, train on; see the module."""
     return Construction(cfg, source, weights, out, **kwargs).run()
 
 

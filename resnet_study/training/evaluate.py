@@ -9,9 +9,7 @@ dicts, our ``checkpoint.pt``; writes ``evaluation.json`` and ``responses.csv``.
 from __future__ import annotations
 
 import json
-import typing
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -19,16 +17,17 @@ import pandas as pd
 import torch
 from torch import Tensor
 
-from ..config import TrainConfig, check_value, make_config
-from ..data import DeviceLoader, Split, load_cifar10, make_loaders, normalization
+from ..config import DataConfig, check_value, config_from_saved, key_type
+from ..data import DeviceLoader, Split, dataset_info, make_loaders, normalization
 from ..errors import StudyError
 from ..io import atomic_path, check_writable, git_commit, read_json, write_csv
 from ..models import load_weights, model_info, read_checkpoint, sha256
 from ..models.layouts import AKAMASTER
 from ..models.published import PUBLISHED
+from .artefacts import CHECKPOINT, CONFIG, EVALUATION, RESPONSES
 from .checkpoint import load_checkpoint
 from .device import resolve_device
-from .loop import build_model
+from .build import build_model
 from .precision import autocast
 from .probes import layer_responses, response_layers
 from .runfolder import check_same_config, read_config, restore, writer_lock
@@ -38,12 +37,12 @@ def run_responses(run: str | Path, batch_size: int = 256, device: str = "auto") 
     """Compute ``responses.csv`` of a finished run folder from its checkpoint and eval images."""
     run = Path(run)
     saved = read_config(run)
-    if saved is None or not (run / "checkpoint.pt").exists():
-        raise StudyError(f"{run} is not a run folder (it needs config.json and checkpoint.pt)")
+    if saved is None or not (run / CHECKPOINT.file).exists():
+        raise StudyError(f"{run} is not a run folder (it needs {CONFIG.file} and {CHECKPOINT.file})")
     try:
-        cfg = make_config(saved.get("preset", "paper"), dict(saved, download=False))  # read, never fetch
+        cfg = config_from_saved(saved, download=False)  # read, never fetch
     except StudyError as err:
-        raise StudyError(f"{run / 'config.json'}: {err}") from None
+        raise StudyError(f"{run / CONFIG.file}: {err}") from None
     dev = resolve_device(device)
     loaders = make_loaders(cfg, dev)
     model = build_model(cfg, loaders.description.get("classes")).to(dev)
@@ -51,9 +50,9 @@ def run_responses(run: str | Path, batch_size: int = 256, device: str = "auto") 
         checkpoint = load_checkpoint(run, dev, print)
         check_same_config(run, cfg.to_dict(), checkpoint.config, "checkpoint",
                           remedy="the checkpoint is not this run's; restore the run's own checkpoint.pt")
-        restore(model, checkpoint.model, run / "checkpoint.pt")
+        restore(model, checkpoint.model, run / CHECKPOINT.file)
         frame = layer_responses(model.eval(), loaders.eval.eval_batches(batch_size), batch_size)
-        write_csv(run / "responses.csv", frame)
+        write_csv(run / RESPONSES.file, frame)
     return frame
 
 
@@ -62,18 +61,17 @@ def _declare_from_run_folder(checkpoint) -> None:
     if checkpoint.container != "checkpoint.pt" or checkpoint.model is not None:
         return
     config = read_config(checkpoint.path.parent) or {}
-    hints = typing.get_type_hints(TrainConfig)
-    for key in ("model", "shortcut", "normalize", "holdout"):
+    for key in ("model", "model_options", "normalize", "holdout"):
         if key in config:
             try:
-                check_value(config[key], hints[key], key)
+                check_value(config[key], key_type(key), key)
             except StudyError as err:
-                raise StudyError(f"{checkpoint.path.parent / 'config.json'}: {err}") from None
+                raise StudyError(f"{checkpoint.path.parent / CONFIG.file}: {err}") from None
     checkpoint.model = config.get("model")
-    checkpoint.model_kwargs = {"shortcut": config["shortcut"]} if config.get("shortcut") else {}
+    checkpoint.model_kwargs = dict(config.get("model_options") or {})
     checkpoint.normalize = config.get("normalize", "pixel")
     checkpoint.holdout = config.get("holdout", 0)
-    precision = (read_json(checkpoint.path.parent / "config.json") or {}).get("precision", {})
+    precision = (read_json(checkpoint.path.parent / CONFIG.file) or {}).get("precision", {})
     checkpoint.precision = precision.get("autocast") if isinstance(precision, dict) else None
 
 
@@ -136,9 +134,9 @@ def evaluate(model_name: str, weights: str | Path, data_dir: str | Path, out: st
     if normalize is None and checkpoint.normalize is None:
         raise StudyError(f"{checkpoint.path.name} does not say how its inputs were normalised "
                          f"({checkpoint.source} layout); pass --normalize pixel, channel or imagenet")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # a subset is stated below, beside the error
-        data = load_cifar10(data_dir, holdout=checkpoint.holdout, allow_download=False)
+    # A subset is stated below, beside the error.
+    data, _ = dataset_info("cifar10").read(DataConfig(data_dir=str(data_dir), holdout=checkpoint.holdout),
+                                           allow_download=False)
     split_name, split, train = _images(checkpoint, data)
     normalize, mean, std, statistics = _statistics(checkpoint, normalize, train)
     dev = resolve_device(device)
@@ -181,7 +179,7 @@ def evaluate(model_name: str, weights: str | Path, data_dir: str | Path, out: st
     }
     out.mkdir(parents=True, exist_ok=True)
     # Both files or neither: a full disk leaves no responses.csv without its evaluation.json.
-    with atomic_path(out / "responses.csv") as responses_tmp, atomic_path(out / "evaluation.json") as result_tmp:
+    with atomic_path(out / RESPONSES.file) as responses_tmp, atomic_path(out / EVALUATION.file) as result_tmp:
         responses.to_csv(responses_tmp, index=False)
         result_tmp.write_text(json.dumps(result, indent=2) + "\n")
     return dict(result, out=str(out))
@@ -202,5 +200,6 @@ def describe(result: dict) -> str:
     if result["stated_error"] is not None:
         line += f"\nits authors state {100 * result['stated_error']:.2f}% error on the official test set"
     elif result["best_prec1"] is not None:
-        line += f"\nthe checkpoint states best_prec1 {result['best_prec1']:.2f} ({100 - result['best_prec1']:.2f}% error)"
+        best = result["best_prec1"]
+        line += f"\nthe checkpoint states best_prec1 {best:.2f} ({100 - best:.2f}% error)"
     return line

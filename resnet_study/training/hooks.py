@@ -1,36 +1,26 @@
-"""Small pieces the training loop calls: the lr schedule and warm-up, divergence, and the probes
+"""Small pieces the training loop calls: the lr schedule and warm-up, and the rows of the probes
 it writes (per-layer gradient norms, Fig. 7's layer responses)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
+import pandas as pd
 import torch
 
 from ..config import TrainConfig
-from ..io import write_csv
 from .probes import conv_weights, layer_responses
-
-CURVE_COLUMNS = ["iteration", "epoch", "lr", "train_loss", "train_error", "test_error"]
-GRADIENT_COLUMNS = ["iteration", "layer", "name", "grad_norm"]
 
 
 def learning_rate(cfg: TrainConfig, iteration: int, warm: bool) -> float:
     """Step schedule of section 4.2; nets of depth >= warmup_depth start at warmup_lr until
     the training error first falls below warmup_error (``warm`` is then True)."""
     if not warm:
-        return cfg.warmup_lr
-    return cfg.lr * cfg.gamma ** sum(iteration >= m for m in cfg.milestones)
+        return cfg.optim.warmup_lr
+    return cfg.optim.lr * cfg.optim.gamma ** sum(iteration >= m for m in cfg.optim.milestones)
 
 
 def warmed_up(cfg: TrainConfig, warm: bool, train_error: float) -> bool:
     """Section 4.2: ResNet-110 goes back to lr 0.1 once its training error is below 80%."""
-    return warm or train_error < cfg.warmup_error
-
-
-def note_divergence(first_bad: torch.Tensor, loss: torch.Tensor, iteration: int) -> None:
-    """Record in ``first_bad`` (on the device, no host sync) the first step whose loss is not finite."""
-    first_bad.copy_(torch.where((first_bad < 0) & ~torch.isfinite(loss), iteration + 1, first_bad))
+    return warm or train_error < cfg.optim.warmup_error
 
 
 def gradient_rows(model: torch.nn.Module, norms: torch.Tensor, iteration: int) -> list[dict]:
@@ -40,11 +30,11 @@ def gradient_rows(model: torch.nn.Module, norms: torch.Tensor, iteration: int) -
             for i, (name, norm) in enumerate(zip(names, norms.tolist()))]
 
 
-def write_responses(model: torch.nn.Module, loader, path: Path) -> None:
-    """Fig. 7: layer responses of the trained net on the test (or holdout) images, eval mode."""
+def responses(model: torch.nn.Module, loader) -> pd.DataFrame:
+    """responses.csv (Fig. 7): layer responses of the trained net on the test (or holdout) images, eval mode."""
     frame = layer_responses(model.eval(), loader.eval_batches(500))
     model.train()
-    write_csv(path, frame)
+    return frame
 
 
 def report(row: dict, cfg: TrainConfig, bar, log) -> None:
@@ -53,5 +43,5 @@ def report(row: dict, cfg: TrainConfig, bar, log) -> None:
     if bar is not None:
         bar.set_postfix_str(f"loss {row['train_loss']:.3f} err {row['train_error']:.3f}{test}")
     else:
-        log(f"{cfg.model} it {row['iteration']}/{cfg.iterations} lr {row['lr']:g} "
+        log(f"{cfg.model.name} it {row['iteration']}/{cfg.optim.iterations} lr {row['lr']:g} "
             f"loss {row['train_loss']:.4f} train_err {row['train_error']:.4f}{test}")

@@ -1,14 +1,17 @@
 """One training run: the paper's recipe (section 4.2), resumable, fast on GPUs.
 
-``setup()`` builds device, data, net and optimiser; ``train_step(i)`` is one SGD step on minibatch
-``i``; ``_train`` is the loop. Every minibatch is a function of (seed, iteration) and the
-checkpoint holds everything else, so a run killed at any moment resumes to exactly the numbers of
-an uninterrupted one (on CPU, with the same thread count; cuDNN is not bitwise deterministic).
+``setup()`` builds the run's ``Parts`` (device, data, net, optimiser, precision); ``train_step(i)`` is
+one SGD step on minibatch ``i`` and returns its ``Step``; ``_train`` is the loop, which moves the
+run's ``Progress`` on and writes the declared artefacts through a ``RunWriter``. Every minibatch is
+a function of (seed, iteration) and the checkpoint holds everything else, so a run killed at any
+moment resumes to exactly the numbers of an uninterrupted one (on CPU, with the same thread count;
+cuDNN is not bitwise deterministic).
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import sys
 import time
 from pathlib import Path
@@ -19,109 +22,102 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from ..config import TrainConfig, epochs
-from ..data import make_loaders
-from ..errors import StudyError
-from ..io import check_writable, write_json
-from ..models import create_model, model_info
+from ..io import check_writable
+from ..models import model_info
 from . import hooks
-from .checkpoint import Progress, save_checkpoint
-from .device import distributed_env, join_process_group, resolve_device, sum_dtype
-from .precision import autocast, device_precision, grad_scaler, requested_precision
+from .artefacts import CONFIG, CURVES, GRADIENTS, PROGRESS, RESPONSES, SUMMARY, Summary
+from .checkpoint import save_checkpoint
+from .build import build_model, build_parts
+from .device import distributed_env, sum_dtype
 from .probes import gradient_norms
 from .record import capture, resume, run_record
-from .runfolder import RowLog, check_same_run, finished_summary, writer_lock
-from .watch import RunWatch
+from .runfolder import check_same_run, finished_summary, writer_lock
+from .state import Parts, Progress, Step
+from .watch import RunWatch, progress_record
+from .writer import RunWriter
 
-
-def build_model(cfg: TrainConfig, num_classes: int | None = None) -> torch.nn.Module:
-    """The run's network: ``cfg.model`` with its shortcut option and the data set's class count."""
-    return create_model(cfg.model, **cfg.model_kwargs(num_classes))
+__all__ = ["Trainer", "build_model", "train"]  # build_model: from build, where bench and the tests found it
 
 
 class Trainer:
     """One run of one network. ``Trainer(cfg, out).run()`` returns the summary dict; ``make_model()``
-    builds the net to start from instead of a fresh ``cfg.model`` (a checkpoint in ``out`` still wins)."""
+    builds the net to start from instead of a fresh ``cfg.model.name`` (a checkpoint in ``out`` still wins).
 
-    def __init__(self, cfg: TrainConfig, out: str | Path, *, progress: bool | None = None, log=print, make_model=None):
+    Its state is ``parts`` (from ``setup()``) and ``progress``; the parts also read as properties
+    (``model``, ``device``, ``precision``, ``scaler``, ``train_loader``...), which nothing assigns."""
+
+    def __init__(self, cfg: TrainConfig, out: str | Path, *, progress: bool | None = None, log=print,
+                 make_model=None):
         self.requested, self.out, self.make_model = cfg.validate(), Path(out), make_model
-        self.cfg = cfg  # resolved in setup, once the training set's size is known
+        self.given = cfg  # resolved in setup, once the training set's size is known
         self.rank, self.world, self.local_rank = distributed_env()
         self.main = self.rank == 0  # only rank 0 writes files and talks
         self.log = log if self.main else (lambda *_: None)
-        self.progress = (sys.stderr.isatty() if progress is None else progress) and self.main
+        self.show_bar = (sys.stderr.isatty() if progress is None else progress) and self.main
+        self.parts: Parts | None = None
+        self.progress: Progress | None = None
+        self.writer = RunWriter(self.out)
         check_writable(self.out)
 
     # ---- set-up ------------------------------------------------------------------------------
-    def setup(self) -> None:
-        """Device, data (on the device), net, SGD, precision and the run's logs; writes nothing."""
-        self.device = join_process_group(resolve_device(self.cfg.device), self.local_rank, self.world)
-        if self.cfg.batch_size % self.world:
-            raise StudyError(f"batch size {self.cfg.batch_size} does not split evenly across {self.world} processes")
-        cuda = self.device.type == "cuda"
-        self.loaders = loaders = make_loaders(self.cfg, self.device, self.rank, self.world)
-        for note in loaders.notes:
-            self.log(f"warning: {note}")
-        self.train_images = loaders.train_images
-        self.cfg = cfg = self.cfg.resolved(loaders.train_images)
-        torch.manual_seed(cfg.seed)
-        self.model = (self.make_model or (lambda: build_model(cfg, loaders.description.get("classes"))))()
-        self.model = self.model.to(self.device)
-        torch.backends.cudnn.benchmark = cuda
-        if cfg.channels_last:  # faster convolutions with cuDNN and with oneDNN on CPUs
-            self.model = self.model.to(memory_format=torch.channels_last)
-        # SGD with momentum 0.9 and weight decay 1e-4 on every parameter (sections 3.4, 4.2).
-        self.optimizer = torch.optim.SGD(self.model.parameters(), lr=cfg.lr, momentum=cfg.momentum,
-                                         weight_decay=cfg.weight_decay, **({"fused": True} if cuda else {}))
-        network = self.model
-        if self.world > 1:
-            network = torch.nn.parallel.DistributedDataParallel(
-                self.model, device_ids=[self.device.index] if cuda else None)
-        self.forward = torch.compile(network) if cfg.compile else network
-        self.set_precision(device_precision(requested_precision(cfg), self.device))
-        self.train_loader, self.eval_loader, self.val_loader = loaders.train, loaders.eval, loaders.val
-        self.metrics = torch.zeros(2, dtype=sum_dtype(self.device), device=self.device)  # loss sum, errors
-        self.first_bad = torch.full((), -1, dtype=torch.int64, device=self.device)
-        deep = cfg.warmup_depth is not None and model_info(cfg.model).depth >= cfg.warmup_depth
-        self.state = Progress(warm=not deep)
-        self.grad_norms = None
-        self.curves = RowLog(self.out / "curves.csv",
-                             hooks.CURVE_COLUMNS + (["val_error"] if self.val_loader is not None else []))
-        self.gradients = RowLog(self.out / "gradients.csv", hooks.GRADIENT_COLUMNS)
-        self.watch = RunWatch(self.out, cfg.tensorboard and self.main)
+    def setup(self) -> Parts:
+        """The run's parts (device, data, net, SGD, precision) and a run at iteration 0; writes nothing."""
+        self.parts = build_parts(self.given, self.rank, self.world, self.local_rank, self.log, self.make_model)
+        cfg, device = self.parts.cfg, self.parts.device
+        deep = cfg.optim.warmup_depth is not None and model_info(cfg.model.name).depth >= cfg.optim.warmup_depth
+        self.progress = Progress.start(device, sum_dtype(device), warm=not deep)
+        self.writer = RunWriter(self.out, ["val_error"] if self.parts.loaders.val is not None else [])
+        self.watch = RunWatch(self.out, cfg.run.tensorboard and self.main)
+        return self.parts
 
-    def set_precision(self, precision: str) -> None:
-        """Train in ``precision``: its autocast, and a loss scaler that is on for fp16 only."""
-        self.precision = precision
-        self.autocast, self.scaler = autocast(precision, self.device), grad_scaler(precision, self.device)
+    # ---- the parts, read-only ----------------------------------------------------------------
+    cfg = property(lambda self: self.parts.cfg if self.parts else self.given)
+    device = property(lambda self: self.parts.device)
+    model = property(lambda self: self.parts.model)
+    forward = property(lambda self: self.parts.forward)
+    optimizer = property(lambda self: self.parts.optimizer)
+    loaders = property(lambda self: self.parts.loaders)
+    train_loader = property(lambda self: self.parts.loaders.train)
+    eval_loader = property(lambda self: self.parts.loaders.eval)
+    val_loader = property(lambda self: self.parts.loaders.val)
+    train_images = property(lambda self: self.parts.loaders.train_images)
+    precision = property(lambda self: self.parts.precision.name)
+    scaler = property(lambda self: self.parts.precision.scaler)
+    autocast = property(lambda self: self.parts.precision.autocast)
+    metrics = property(lambda self: self.progress.metrics)  # loss sum and errors of the logging interval
 
     # ---- one step and one evaluation ---------------------------------------------------------
-    def train_step(self, iteration: int, record_gradients: bool = False) -> None:
-        """One SGD step on minibatch ``iteration``; loss and errors are summed on the device."""
-        x, y = self.train_loader.batch(iteration)
-        with self.autocast:
-            logits = self.forward(x)
+    def train_step(self, iteration: int, record_gradients: bool = False) -> Step:
+        """One SGD step on minibatch ``iteration``; loss and errors are summed into ``progress`` on the device."""
+        parts, scaler = self.parts, self.parts.precision.scaler
+        x, y = parts.loaders.train.batch(iteration)
+        with parts.precision.autocast:
+            logits = parts.forward(x)
             loss = F.cross_entropy(logits, y)
-        self.optimizer.zero_grad(set_to_none=True)
-        self.scaler.scale(loss).backward()
+        parts.optimizer.zero_grad(set_to_none=True)
+        scaler.scale(loss).backward()
+        norms = None
         if record_gradients:
-            self.scaler.unscale_(self.optimizer)  # norms of the true gradients
-            self.grad_norms = gradient_norms(self.model)
-        self.scaler.step(self.optimizer)  # skipped by fp16's scaler when a gradient is not finite
-        self.scaler.update()
-        loss = loss.detach().to(self.metrics.dtype)  # the host reads the sums once per logged row
-        self.metrics += torch.stack([loss * len(y), (logits.argmax(1) != y).sum().to(self.metrics.dtype)])
-        hooks.note_divergence(self.first_bad, loss, iteration)
+            scaler.unscale_(parts.optimizer)  # norms of the true gradients
+            norms = gradient_norms(parts.model)
+        scaler.step(parts.optimizer)  # skipped by fp16's scaler when a gradient is not finite
+        scaler.update()
+        # the host reads the sums once per logged row
+        step = Step(loss.detach().to(self.progress.metrics.dtype), (logits.argmax(1) != y).sum(), len(y), norms)
+        self.progress.add(step, iteration)
+        return step
 
     @torch.no_grad()
     def evaluate(self, loader) -> float:
         """Top-1 error of the net in eval mode on ``loader``'s images (all processes together)."""
-        self.model.eval()
-        totals = torch.zeros(2, dtype=self.metrics.dtype, device=self.device)  # errors, images
+        model = self.parts.model
+        model.eval()
+        totals = torch.zeros(2, dtype=self.progress.metrics.dtype, device=self.parts.device)  # errors, images
         for x, y in loader.eval_batches():
-            with self.autocast:
-                totals[0] += (self.model(x).argmax(1) != y).sum()
+            with self.parts.precision.autocast:
+                totals[0] += (model(x).argmax(1) != y).sum()
             totals[1] += len(y)
-        self.model.train()
+        model.train()
         errors, count = self._all_reduce(totals).tolist()
         return errors / count
 
@@ -131,46 +127,50 @@ class Trainer:
         return tensor
 
     # ---- the run -----------------------------------------------------------------------------
-    def run(self) -> dict:
+    def run(self) -> Summary:
         check_same_run(self.out, self.requested.to_dict())  # before loading data: a wrong folder fails fast
         if (finished := finished_summary(self.out, self.log)) is not None:
             return finished
         self.setup()  # loads the data: bad data stops here, before anything is written
         with writer_lock(self.out) if self.main else contextlib.nullcontext():
-            check_same_run(self.out, self.requested.to_dict())  # another writer may have changed the folder while the data loaded
+            # another writer may have changed the folder while the data loaded
+            check_same_run(self.out, self.requested.to_dict())
             if (finished := finished_summary(self.out, self.log)) is not None:
                 return finished
-            resumed = resume(self)
+            resumed = resume(self.out, self.parts, self.progress, self.requested, self.log)
+            if resumed is not None:
+                self.progress, precision = resumed
+                self.parts = dataclasses.replace(self.parts, precision=precision)
             if self.main:
-                if not (self.out / "config.json").exists():
-                    write_json(self.out / "config.json", run_record(self))
-                self.curves.truncate(self.state.curve_rows)
-                self.gradients.truncate(self.state.gradient_rows)
-                self.watch.start(self.curves.path)
-            if resumed:
-                self.log(f"{self.out}: resuming at iteration {self.state.iteration}")
+                if not self.writer.path(CONFIG).exists():
+                    self.writer.write(CONFIG, run_record(self.parts, self.requested, self.world))
+                self.writer.resume(self.progress.rows)
+                self.watch.start(self.writer.path(CURVES))
+            if resumed is not None:
+                self.log(f"{self.out}: resuming at iteration {self.progress.iteration}")
             return self._train()
 
-    def _train(self) -> dict:
-        cfg, s = self.cfg, self.state
-        bar = tqdm(total=cfg.iterations, initial=s.iteration, disable=not self.progress, desc=cfg.model,
+    def _train(self) -> Summary:
+        cfg, s, batch = self.parts.cfg, self.progress, self.parts.loaders.train.global_batch
+        bar = tqdm(total=cfg.optim.iterations, initial=s.iteration, disable=not self.show_bar, desc=cfg.model.name,
                    unit="it", dynamic_ncols=True)
         session_start = interval_start = time.perf_counter()
         wall_before, timed_images = s.wall_seconds, 0
-        while s.iteration < cfg.iterations and not s.stopped:
+        while s.iteration < cfg.optim.iterations and not s.stopped:
             it = s.iteration
             lr = hooks.learning_rate(cfg, it, s.warm)
-            for group in self.optimizer.param_groups:
+            for group in self.parts.optimizer.param_groups:
                 group["lr"] = lr
-            self.train_step(it, record_gradients=self.main and (it == 0 or self._logs_at(it + 1)))
+            step = self.train_step(it, record_gradients=self.main and (it == 0 or self._logs_at(it + 1)))
+            norms = step.gradient_norms
             if it == 0 and self.main:
-                self._record_gradients(0)  # the gradients at initialisation
+                norms = self._record_gradients(0, norms)  # the gradients at initialisation
             s.iteration = it = it + 1
-            s.interval_images += self.train_loader.global_batch
-            timed_images += self.train_loader.global_batch
+            s.interval_images += batch
+            timed_images += batch
             bar.update()
             if self._logs_at(it):
-                first_bad = self._all_reduce(self.first_bad.clone(), dist.ReduceOp.MAX if self.world > 1 else None)
+                first_bad = self._all_reduce(s.first_bad.clone(), dist.ReduceOp.MAX if self.world > 1 else None)
                 s.train_seconds += time.perf_counter() - interval_start  # reading first_bad synchronised
                 s.images += timed_images
                 if int(first_bad) >= 0:
@@ -183,48 +183,48 @@ class Trainer:
                 s.wall_seconds = wall_before + time.perf_counter() - session_start
                 s.warm = hooks.warmed_up(cfg, s.warm, row["train_error"])
                 if self.main:
-                    self.curves.append([row])
-                    s.curve_rows += 1
-                    self.watch.row(row, s, cfg.iterations, self.train_loader.global_batch)
-                    self._record_gradients(it)
-                hooks.report(row, self.cfg, bar if self.progress else None, self.log)
-            if self.main and (it % cfg.checkpoint_every == 0 or it == cfg.iterations):
-                save_checkpoint(self.out, capture(self))
+                    self.writer.append(CURVES, [row], s.rows)
+                    self.writer.write(PROGRESS, progress_record(row, s, cfg.optim.iterations, batch))
+                    self.watch.row(row)
+                    self._record_gradients(it, norms)
+                hooks.report(row, cfg, bar if self.show_bar else None, self.log)
+            if self.main and (it % cfg.run.checkpoint_every == 0 or it == cfg.optim.iterations):
+                save_checkpoint(self.out, capture(self.parts, s, self.requested))
         bar.close()
         s.wall_seconds = wall_before + time.perf_counter() - session_start
         return self._finish()
 
     def _row(self, iteration: int, lr: float) -> dict:
         """The curves.csv row of the interval ending at ``iteration``; evaluates at its interval."""
-        s = self.state
-        loss_sum, errors = self._all_reduce(self.metrics).tolist()
-        self.metrics.zero_()
-        row = {"iteration": iteration, "epoch": round(epochs(iteration, self.cfg.batch_size, self.train_images), 4),
+        s, loaders = self.progress, self.parts.loaders
+        loss_sum, errors = self._all_reduce(s.metrics).tolist()
+        s.metrics.zero_()
+        row = {"iteration": iteration, "epoch": round(epochs(iteration, self.cfg.optim.batch_size, loaders.train_images), 4),
                "lr": lr, "train_loss": loss_sum / s.interval_images, "train_error": errors / s.interval_images,
                "test_error": None}
         s.interval_images = 0
         s.final_train_error = row["train_error"]
         if self._evaluates_at(iteration):
-            row["test_error"] = s.final_test_error = self.evaluate(self.eval_loader)
+            row["test_error"] = s.final_test_error = self.evaluate(loaders.eval)
             s.best_test_error = min(row["test_error"], s.best_test_error if s.best_test_error is not None else 1.0)
-            if self.val_loader is not None:
-                row["val_error"] = self.evaluate(self.val_loader)
+            if loaders.val is not None:
+                row["val_error"] = self.evaluate(loaders.val)
         return row
 
-    def _finish(self) -> dict:
-        s = self.state
-        summary = {"status": "diverged" if s.stopped else "done", "iterations": s.iteration,
-                   "final_train_error": s.final_train_error, "final_test_error": s.final_test_error,
-                   "best_test_error": s.best_test_error, "wall_seconds": round(s.wall_seconds, 2),
-                   "images_per_second": round(s.images / s.train_seconds, 1) if s.train_seconds else None}
+    def _finish(self) -> Summary:
+        s = self.progress
+        summary = Summary(status="diverged" if s.stopped else "done", iterations=s.iteration,
+                          final_train_error=s.final_train_error, final_test_error=s.final_test_error,
+                          best_test_error=s.best_test_error, wall_seconds=round(s.wall_seconds, 2),
+                          images_per_second=round(s.images / s.train_seconds, 1) if s.train_seconds else None)
         if s.stopped:
-            summary["diverged_at"] = int(self.first_bad)
+            summary["diverged_at"] = int(s.first_bad)
         if self.main:
-            save_checkpoint(self.out, capture(self))
+            save_checkpoint(self.out, capture(self.parts, s, self.requested))
             self.watch.close()
             if summary["status"] == "done":
-                hooks.write_responses(self.model, self.eval_loader, self.out / "responses.csv")
-            write_json(self.out / "summary.json", summary)
+                self.writer.write(RESPONSES, hooks.responses(self.parts.model, self.parts.loaders.eval))
+            self.writer.write(SUMMARY, summary)
         if self.world > 1:
             dist.barrier()
         self.log(f"{self.out}: {summary['status']}; final train error {summary['final_train_error']}, "
@@ -232,17 +232,16 @@ class Trainer:
         return summary
 
     def _evaluates_at(self, iteration: int) -> bool:
-        return iteration % self.cfg.eval_every == 0 or iteration == self.cfg.iterations
+        return iteration % self.cfg.run.eval_every == 0 or iteration == self.cfg.optim.iterations
 
     def _logs_at(self, iteration: int) -> bool:
-        return iteration % self.cfg.log_every == 0 or self._evaluates_at(iteration)
+        return iteration % self.cfg.run.log_every == 0 or self._evaluates_at(iteration)
 
-    def _record_gradients(self, iteration: int) -> None:
-        if self.grad_norms is not None:
-            rows = hooks.gradient_rows(self.model, self.grad_norms, iteration)
-            self.gradients.append(rows)
-            self.state.gradient_rows += len(rows)
-            self.grad_norms = None
+    def _record_gradients(self, iteration: int, norms: torch.Tensor | None) -> None:
+        """gradients.csv's rows of ``iteration``, when its step recorded ``norms``; None (they are written)."""
+        if norms is not None:
+            self.writer.append(GRADIENTS, hooks.gradient_rows(self.parts.model, norms, iteration), self.progress.rows)
+        return None
 
 
 def train(cfg: TrainConfig, out: str | Path, **kwargs) -> dict:

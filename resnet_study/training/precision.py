@@ -10,6 +10,7 @@ fp32. The scaler's state lives in the checkpoint, so a resumed fp16 run goes on 
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
 
 import torch
 
@@ -34,8 +35,8 @@ def choose_precision(requested: str, device_type: str, capability: tuple[int, in
 
 
 def requested_precision(cfg) -> str:
-    """The config's precision, with ``amp=False`` (``--no-amp``) meaning fp32."""
-    return cfg.precision if cfg.amp else "fp32"
+    """The config's precision (``--no-amp`` became fp32 in ``config.migrate``)."""
+    return cfg.run.precision
 
 
 def device_precision(requested: str, device: torch.device) -> str:
@@ -54,3 +55,17 @@ def autocast(precision: str, device: torch.device):
 def grad_scaler(precision: str, device: torch.device) -> torch.amp.GradScaler:
     """A loss scaler, enabled for fp16 only: disabled, it passes the loss and the step through unchanged."""
     return torch.amp.GradScaler(device.type, enabled=precision == "fp16")
+
+
+@dataclass(frozen=True)
+class Precision:
+    """What a run trains in: ``name`` (bf16, fp16 or fp32), its autocast context (reusable) and its
+    loss scaler (enabled for fp16 only)."""
+
+    name: str
+    autocast: contextlib.AbstractContextManager
+    scaler: torch.amp.GradScaler
+
+    @classmethod
+    def on(cls, name: str, device: torch.device) -> "Precision":
+        return cls(name, autocast(name, device), grad_scaler(name, device))

@@ -14,6 +14,7 @@ from ..errors import StudyError
 from ..io import check_writable, write_csv
 from ..models import cache_path, is_cached, list_weights, model_info
 from ..models.published import PUBLISHED
+from .artefacts import RESPONSES
 from .evaluate import evaluate
 
 COLUMNS = ["source", "tag", "net", "depth", "residual", "images", "error", "split", "stated_error", "normalize",
@@ -51,12 +52,12 @@ def evaluate_published(tag: str, data_dir: str | Path, out: str | Path, *, norma
             + (f"{entry.stated_error:.2f}%" if entry.stated_error is not None else "none"))
         net = dict(source=entry.source, tag=entry.tag, net=entry.model, depth=info.depth, residual=info.residual)
         rows.append({**net, **{k: result[k] for k in COLUMNS if k in result}})
-        responses.append(pd.read_csv(out / entry.name / "responses.csv").assign(**net))
+        responses.append(pd.read_csv(out / entry.name / RESPONSES.file).assign(**net))
     published = pd.DataFrame(rows, columns=COLUMNS)
     stacked = pd.concat(responses, ignore_index=True)
     stacked = stacked[["source", "tag", "net", "depth", "residual", "layer", "name", "std"]]
     write_csv(out / "published.csv", published)
-    write_csv(out / "responses.csv", stacked)
+    write_csv(out / RESPONSES.file, stacked)
     if "train" in set(published.split):
         log(f"note: {SPLITS['train']}: these errors are TRAINING errors of these nets, not test errors; their "
             f"stated test errors are in the stated_error column")

@@ -1,38 +1,42 @@
-"""What a run folder records of its trainer: config.json's record, and the checkpoint taken from
-(and restored into) a trainer."""
+"""What a run folder records of its trainer's parts: config.json's record, and the checkpoint taken
+from a run's ``Parts`` and ``Progress`` (and read back as new values: nothing here changes a Trainer)."""
 
 from __future__ import annotations
 
 import platform
 import time
+from pathlib import Path
 
 import torch
 
-from ..config import epochs
+from ..config import TrainConfig, epochs
 from ..io import git_commit
 from ..models import model_info
+from .artefacts import CHECKPOINT
 from .checkpoint import Checkpoint, check_same_numerics, load_checkpoint
 from .device import device_name
-from .precision import choose_precision, requested_precision
+from .precision import Precision, choose_precision, requested_precision
 from .runfolder import check_same_config, restore
+from .state import Parts, Progress
 
 
-def run_record(trainer) -> dict:
-    """config.json: the requested config, the resolved schedule, the net, data, device, software."""
-    cfg = trainer.cfg
+def run_record(parts: Parts, requested: TrainConfig, world: int) -> dict:
+    """config.json: the ``requested`` config, the resolved schedule, the net, the data (read by
+    ``world`` processes), device, precision and software."""
+    cfg, loaders, precision = parts.cfg, parts.loaders, parts.precision
     return {
-        "config": trainer.requested.to_dict(),
-        "schedule": {"iterations": cfg.iterations, "milestones": list(cfg.milestones),
-                     "epochs": round(epochs(cfg.iterations, cfg.batch_size, trainer.train_images), 2)},
-        "model": {"name": cfg.model, "kind": model_info(cfg.model).kind,
-                  "parameters": sum(p.numel() for p in trainer.model.parameters())},
-        "dataset": dict(trainer.loaders.description, processes=trainer.world), "notes": trainer.loaders.notes,
-        "device": device_name(trainer.device), "cpu_threads": torch.get_num_threads(),
-        "precision": {"autocast": trainer.precision, "requested": requested_precision(cfg),
-                      "grad_scaler": trainer.scaler.is_enabled(), "channels_last": cfg.channels_last},
+        "config": requested.to_dict(),
+        "schedule": {"iterations": cfg.optim.iterations, "milestones": list(cfg.optim.milestones),
+                     "epochs": round(epochs(cfg.optim.iterations, cfg.optim.batch_size, loaders.train_images), 2)},
+        "model": {"name": cfg.model.name, "kind": model_info(cfg.model.name).kind,
+                  "parameters": sum(p.numel() for p in parts.model.parameters())},
+        "dataset": dict(loaders.description, processes=world), "notes": loaders.notes,
+        "device": device_name(parts.device), "cpu_threads": torch.get_num_threads(),
+        "precision": {"autocast": precision.name, "requested": requested_precision(cfg),
+                      "grad_scaler": precision.scaler.is_enabled(), "channels_last": cfg.run.channels_last},
         "torch_version": torch.__version__, "python_version": platform.python_version(),
         "commit": git_commit(), "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "resume": resume_exactness(trainer.device),
+        "resume": resume_exactness(parts.device),
     }
 
 
@@ -47,50 +51,47 @@ def resume_exactness(device: torch.device) -> str:
             f"only to rounding (as two uninterrupted runs do)")
 
 
-def net_record(trainer) -> dict:
+def net_record(parts: Parts) -> dict:
     """How to rebuild and feed the net from the checkpoint alone (``models.weights`` reads it):
     model name and options, the input normalisation with its statistics, the precision."""
-    cfg, loader = trainer.cfg, trainer.train_loader
-    return {"model": cfg.model, "kwargs": cfg.model_kwargs(trainer.loaders.description.get("classes")),
-            "normalize": cfg.input_normalization,
+    cfg, loader = parts.cfg, parts.loaders.train
+    return {"model": cfg.model.name, "kwargs": cfg.model.kwargs(parts.loaders.description.get("classes")),
+            "normalize": cfg.data.input_normalization,
             "mean": getattr(loader, "mean", torch.zeros(3, 1, 1)).cpu(),
             "std": getattr(loader, "std", torch.ones(3, 1, 1)).cpu(),
-            "holdout": cfg.holdout, "precision": trainer.precision}
+            "holdout": cfg.data.holdout, "precision": parts.precision.name}
 
 
-def capture(trainer) -> Checkpoint:
-    """The trainer's whole state, as ``save_checkpoint`` writes it."""
-    return Checkpoint(trainer.state, trainer.model.state_dict(), trainer.optimizer.state_dict(),
-                      trainer.metrics.cpu(), trainer.first_bad.cpu(), torch.get_rng_state(),
-                      trainer.requested.to_dict(), trainer.loaders.fingerprint, torch.get_num_threads(),
-                      net_record(trainer), trainer.scaler.state_dict())
+def capture(parts: Parts, progress: Progress, requested: TrainConfig) -> Checkpoint:
+    """A run's whole state, as ``save_checkpoint`` writes it."""
+    return Checkpoint(progress, parts.model.state_dict(), parts.optimizer.state_dict(), torch.get_rng_state(),
+                      requested.to_dict(), parts.loaders.fingerprint, torch.get_num_threads(), net_record(parts),
+                      parts.precision.scaler.state_dict())
 
 
-def resume(trainer) -> bool:
-    """Restore the folder's newest checkpoint into ``trainer``; False when there is none. One
-    sentence when it belongs to another run, other data or another CPU thread count."""
-    checkpoint = load_checkpoint(trainer.out, trainer.device, trainer.log)
+def resume(out: Path, parts: Parts, start: Progress, requested: TrainConfig, log) -> tuple[Progress, Precision] | None:
+    """The progress and precision of ``out``'s newest checkpoint, its net and optimiser restored into
+    ``parts`` and its sums into ``start``'s tensors; None when there is none. One sentence when it
+    belongs to another run, other data or another CPU thread count."""
+    checkpoint = load_checkpoint(out, parts.device, log)
     if checkpoint is None:
-        return False
-    path = trainer.out / "checkpoint.pt"
-    check_same_config(trainer.out, trainer.requested.to_dict(), checkpoint.config, "checkpoint")
-    check_same_numerics(path, checkpoint, trainer.loaders.fingerprint, trainer.cfg.data_dir, trainer.device)
-    restore(trainer.model, checkpoint.model, path)
-    restore(trainer.optimizer, checkpoint.optimizer, path)
-    trainer.metrics.copy_(checkpoint.metrics)
-    trainer.first_bad.copy_(checkpoint.first_bad)
+        return None
+    path = out / CHECKPOINT.file
+    check_same_config(out, requested.to_dict(), checkpoint.config, "checkpoint")
+    check_same_numerics(path, checkpoint, parts.loaders.fingerprint, parts.cfg.data.data_dir, parts.device)
+    restore(parts.model, checkpoint.model, path)
+    restore(parts.optimizer, checkpoint.optimizer, path)
     torch.set_rng_state(checkpoint.torch_rng.cpu())
-    trainer.state = checkpoint.progress
-    resume_precision(trainer, checkpoint)
-    return True
+    return checkpoint.progress.onto(start), resumed_precision(out, parts, checkpoint, log)
 
 
-def resume_precision(trainer, checkpoint: Checkpoint) -> None:
+def resumed_precision(out: Path, parts: Parts, checkpoint: Checkpoint, log) -> Precision:
     """A run goes on in the precision it started in (``auto`` may choose otherwise on this device),
     with fp16's loss scaler where it was."""
-    started = checkpoint.net.get("precision")
-    if started and started != trainer.precision:
-        trainer.log(f"{trainer.out}: going on in {started}, the precision the run started in")
-        trainer.set_precision(choose_precision(started, trainer.device.type))
-    if checkpoint.scaler and trainer.scaler.is_enabled():
-        trainer.scaler.load_state_dict(checkpoint.scaler)
+    precision, started = parts.precision, checkpoint.net.get("precision")
+    if started and started != precision.name:
+        log(f"{out}: going on in {started}, the precision the run started in")
+        precision = Precision.on(choose_precision(started, parts.device.type), parts.device)
+    if checkpoint.scaler and precision.scaler.is_enabled():
+        precision.scaler.load_state_dict(checkpoint.scaler)
+    return precision

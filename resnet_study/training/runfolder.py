@@ -1,23 +1,22 @@
-"""The run folder: its files, lock, same-run check, checkpoint and append-only logs.
+"""The run folder: its lock, the same-run check, and reading its files back.
 
-One process writes a run folder at a time: it holds an flock on ``.lock``. ``curves.csv`` and
-``gradients.csv`` grow by appended rows; the checkpoint records how many rows each held when it
-was taken, so a resumed run first cuts them back to that, and the folder always tells the
-story of one uninterrupted run. The Trainer writes folders through this module (the checkpoint through ``checkpoint``); the
-sweep's tables and ``responses`` read them through it. It imports no torch.
+One process writes a run folder at a time: it holds an flock on ``.lock``. Which files a run folder
+holds is declared in ``artefacts``; the loop writes them through ``writer`` (the checkpoint through
+``checkpoint``); the sweep's tables and ``status`` read them through this module. It imports no torch.
 """
 
 from __future__ import annotations
 
-import csv
 from contextlib import contextmanager
 from pathlib import Path
 
 from ..config import saved_config
 from ..errors import StudyError
-from ..io import disk_space_sentences, exclusive_lock, lock_holder, read_json, remove_stale_temporaries
+from ..io import exclusive_lock, lock_holder, read_json, remove_stale_temporaries
+from .artefacts import CONFIG, FINISHED, LOCK, SUMMARY
 
-FINISHED = ("done", "diverged")  # statuses of runs that will not train again
+__all__ = ["FINISHED", "check_same_config", "check_same_run", "finished_summary", "read_config", "read_run_file",
+           "restore", "writer_lock"]
 # Config keys a resumed run may change: where its data and process are, not what it trains.
 RUNTIME_KEYS = {"device", "download", "compile", "data_dir", "tensorboard"}
 
@@ -33,7 +32,7 @@ def read_run_file(path: Path) -> dict:
 
 def finished_summary(folder: Path, log) -> dict | None:
     """The summary of a run that will not train again, said in one line; None for any other."""
-    finished = read_json(folder / "summary.json")
+    finished = read_json(folder / SUMMARY.file)
     if finished is not None and finished.get("status") in FINISHED:
         log(f"{folder}: already finished ({finished['status']} after {finished.get('iterations')} "
             f"iterations); nothing to do")
@@ -44,11 +43,11 @@ def finished_summary(folder: Path, log) -> dict | None:
 def read_config(folder: Path) -> dict | None:
     """The config a run folder was started with (``config.json``), in today's key names; None
     when it has none, one sentence naming the file when it is damaged."""
-    saved = read_json(folder / "config.json")
+    saved = read_json(folder / CONFIG.file)
     if saved is None:
         return None
     if not isinstance(saved.get("config"), dict):
-        raise StudyError(f"{folder / 'config.json'} has no config; restore or delete it")
+        raise StudyError(f"{folder / CONFIG.file} has no config; restore or delete it")
     return saved_config(saved["config"])
 
 
@@ -72,46 +71,19 @@ def check_same_run(folder: Path, requested: dict) -> None:
     """One sentence unless ``folder`` is empty or holds the run ``requested`` (a config dict) asks for."""
     saved = read_config(folder)
     if saved is not None:
-        check_same_config(folder, requested, saved, "config.json")
+        check_same_config(folder, requested, saved, CONFIG.file)
 
 
 @contextmanager
 def writer_lock(folder: Path):
     """Hold ``folder``'s lock while the block runs; one sentence when another process holds it."""
     folder.mkdir(parents=True, exist_ok=True)
-    with exclusive_lock(folder / ".lock") as mine:
+    with exclusive_lock(folder / LOCK) as mine:
         if not mine:
-            raise StudyError(f"{folder} is being written by {lock_holder(folder / '.lock')}; wait for it to "
+            raise StudyError(f"{folder} is being written by {lock_holder(folder / LOCK)}; wait for it to "
                              f"finish or choose another --out")
         remove_stale_temporaries(folder)
         yield
-
-
-class RowLog:
-    """A CSV file that grows by whole appended rows (constant cost per row)."""
-
-    def __init__(self, path: Path, columns: list[str]) -> None:
-        self.path, self.columns = path, columns
-
-    def append(self, rows: list[dict]) -> None:
-        with disk_space_sentences(self.path), open(self.path, "a", newline="") as handle:
-            writer = csv.DictWriter(handle, self.columns, lineterminator="\n")
-            if handle.tell() == 0:
-                writer.writeheader()
-            writer.writerows(rows)
-
-    def truncate(self, rows: int) -> None:
-        """Keep the header and the first ``rows`` rows: what the checkpoint being resumed saw."""
-        if rows == 0:
-            self.path.unlink(missing_ok=True)
-            return
-        lines = self.path.read_bytes().splitlines(keepends=True) if self.path.exists() else []
-        complete = [line for line in lines[:rows + 1] if line.endswith(b"\n")]
-        if len(complete) < rows + 1:
-            raise StudyError(f"{self.path} holds {max(len(complete) - 1, 0)} rows but the checkpoint was taken "
-                             f"after {rows}; delete the run folder to start the run over")
-        with open(self.path, "r+b") as handle:
-            handle.truncate(sum(len(line) for line in complete))
 
 
 def restore(module, state: dict, path: Path) -> None:

@@ -1,5 +1,5 @@
-"""What a run shows while it trains: ``progress.json`` (which ``resnet-study status`` reads) at
-every logged row and, with ``--tensorboard``, TensorBoard scalars in the run folder.
+"""What a run shows while it trains: ``progress.json``'s record (which ``resnet-study status`` reads)
+at every logged row and, with ``--tensorboard``, TensorBoard scalars in the run folder.
 
 TensorBoard's events follow ``curves.csv``: when a run (re)starts, after the checkpoint has cut
 ``curves.csv`` back, the old event files are deleted, a new writer opens with ``purge_step=0`` (so
@@ -13,13 +13,22 @@ import csv
 import time
 from pathlib import Path
 
-from ..io import write_json
+from .artefacts import EVENTS as EVENTS_FILES
 
-PROGRESS = "progress.json"
-EVENTS = "events.out.tfevents.*"
+EVENTS = EVENTS_FILES.file
 # curves.csv column -> TensorBoard tag (the step is the iteration)
 TAGS = {"train_loss": "train/loss", "train_error": "train/error", "test_error": "eval/test_error",
         "val_error": "eval/val_error", "lr": "lr"}
+
+
+def progress_record(row: dict, progress, iterations: int, batch: int) -> dict:
+    """progress.json after the logged ``row``: iteration of ``iterations``, the latest errors, the
+    images/s of timed training and the seconds left at that rate (``batch`` images per iteration)."""
+    rate = progress.images / progress.train_seconds if progress.train_seconds else None
+    return {"iteration": progress.iteration, "iterations": iterations, "train_error": row["train_error"],
+            "test_error": progress.final_test_error, "images_per_second": round(rate, 1) if rate else None,
+            "seconds_left": round((iterations - progress.iteration) * batch / rate, 1) if rate else None,
+            "updated": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
 
 
 class RunWatch:
@@ -44,14 +53,8 @@ class RunWatch:
                     self._scalars(row)
         self.writer.flush()
 
-    def row(self, row: dict, state, iterations: int, batch: int) -> None:
-        """A logged row: progress.json, and the row's scalars, flushed so that TensorBoard shows them."""
-        rate = state.images / state.train_seconds if state.train_seconds else None
-        write_json(self.out / PROGRESS, {
-            "iteration": state.iteration, "iterations": iterations, "train_error": row["train_error"],
-            "test_error": state.final_test_error, "images_per_second": round(rate, 1) if rate else None,
-            "seconds_left": round((iterations - state.iteration) * batch / rate, 1) if rate else None,
-            "updated": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+    def row(self, row: dict) -> None:
+        """A logged row's scalars, flushed so that TensorBoard shows them."""
         if self.writer is not None:
             self._scalars(row)
             self.writer.flush()

@@ -70,28 +70,36 @@ constructed: $(STAMP) ## Section 1's constructed solution: published plain/ResNe
 			--eval-every 20 --checkpoint-every 20 --out $(CONSTRUCTED_OUT)/$${kind}20-56 || exit 1; \
 	done
 
-CIFAR_RESULTS    ?= results/cifar_study
-IMAGENET_RESULTS ?= results/imagenette_study
-FIGURES          ?= build/figures
+# The results folders the figures and the deck read, one word per kind (reports/analysis.py's FOLDERS,
+# and any an analysis adds): RESULTS="cifar=runs/cifar-study imagenet=runs/imagenet-study". A kind not
+# named reads its committed folder under results/. The single variables still work and win.
+RESULTS          ?=
+CIFAR_RESULTS    ?=
+IMAGENET_RESULTS ?=
+CONSTRUCTED      ?=
 PUBLISHED        ?=
-PUBLISHED_DECK   ?= results/published
-CONSTRUCTED      ?= results/constructed
+PUBLISHED_DECK   ?=
+RESULTS_GIVEN = $(RESULTS) $(if $(CIFAR_RESULTS),cifar=$(CIFAR_RESULTS)) \
+    $(if $(IMAGENET_RESULTS),imagenet=$(IMAGENET_RESULTS)) $(if $(CONSTRUCTED),constructed=$(CONSTRUCTED)) \
+    $(if $(PUBLISHED),published=$(PUBLISHED))
+FIGURES          ?= build/figures
+ONLY             ?=
 SLIDES_LANG      ?= en
 JUPYTER_ARGS     ?=
 
 notebooks: $(STAMP) ## Open the notebooks in JupyterLab (JUPYTER_ARGS="--no-browser --ip 0.0.0.0 --allow-root")
 	$(BIN)/jupyter lab notebooks/ $(JUPYTER_ARGS)
 
-figures: $(STAMP) ## Run the notebooks headlessly: build/notebooks/*.ipynb, $(FIGURES)/*.png|pdf (CIFAR_RESULTS= IMAGENET_RESULTS= PUBLISHED=)
-	$(BIN)/python -m resnet_study.reports.notebooks --cifar $(CIFAR_RESULTS) --imagenet $(IMAGENET_RESULTS) \
-		--constructed $(CONSTRUCTED) --figures $(FIGURES) --out build/notebooks $(if $(PUBLISHED),--published $(PUBLISHED))
+figures: $(STAMP) ## Run the notebooks headlessly: build/notebooks/*.ipynb, $(FIGURES)/*.png|pdf (RESULTS="cifar=DIR ..." ONLY=fig6)
+	$(BIN)/python -m resnet_study.reports.notebooks --results "$(strip $(RESULTS_GIVEN))" --figures $(FIGURES) \
+		--out build/notebooks $(if $(ONLY),--only $(ONLY))
 
 notebooks-refresh: $(STAMP) ## Re-execute notebooks/*.ipynb in place on results/ (committed with outputs; same tables, same files)
 	$(BIN)/python -m resnet_study.reports.notebooks --refresh
 
-slides: $(STAMP) ## The deck: build/slides.pptx and build/slides.pdf (SLIDES_LANG=ko: build/slides-ko.*; CIFAR_RESULTS= ...)
-	$(BIN)/python -m resnet_study.reports.slides --cifar $(CIFAR_RESULTS) --imagenet $(IMAGENET_RESULTS) \
-		--published $(PUBLISHED_DECK) --constructed $(CONSTRUCTED) --lang $(SLIDES_LANG) --out build
+slides: $(STAMP) ## The deck: build/slides.pptx and build/slides.pdf (SLIDES_LANG=ko: build/slides-ko.*; RESULTS="cifar=DIR ...")
+	$(BIN)/python -m resnet_study.reports.slides --results "$(strip $(RESULTS_GIVEN) $(if $(PUBLISHED_DECK),published=$(PUBLISHED_DECK)))" \
+		--lang $(SLIDES_LANG) --out build
 
 clean: ## Remove the environment and caches (keeps data/ and runs/)
 	rm -rf $(VENV) .pytest_cache *.egg-info

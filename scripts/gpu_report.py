@@ -9,8 +9,9 @@ import re
 from pathlib import Path
 
 from resnet_study.io import read_json  # imports no torch
+from resnet_study.paper import FIG6_DEPTHS  # imports no torch
 
-GRID_DEPTHS = (20, 32, 44, 56, 20, 32, 44, 56, 110)  # Fig. 6's nine nets (experiments/cifar_sweep.yaml)
+GRID_DEPTHS = FIG6_DEPTHS["plain"] + FIG6_DEPTHS["resnet"]  # Fig. 6's nine nets (experiments/cifar_sweep.yaml)
 GRID_IMAGES = 64_000 * 128  # each net's training: 64k iterations of batch 128 (section 4.2)
 
 

@@ -7,23 +7,39 @@ import sys
 import warnings
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import nbformat
 
 import pandas as pd
 import papermill
 import pytest
 import torch
+from matplotlib.figure import Figure
 
 from resnet_study.cli import main
 from resnet_study.models import create_model
-from resnet_study.reports import notebooks, plots, tables
+from resnet_study.reports import notebooks, plots, registry, tables
 
 from helpers import save_akamaster, trained_looking
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = [registry.notebook_path(a) for a in registry.notebooks()]  # the registry's, in the deck's order
 CIFAR, IMAGENET = ROOT / "results" / "cifar_study", ROOT / "results" / "imagenette_study"
-RESULTS = {"fig4_imagenet_18_34": IMAGENET, "constructed_solution": ROOT / "results" / "constructed"}
+
+
+def test_every_committed_notebook_is_registered_and_every_registered_one_committed():
+    assert sorted(NOTEBOOKS) == sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("analysis", [a for a in registry.analyses() if a.folder], ids=lambda a: a.name)
+def test_each_analysis_finds_and_draws_from_its_committed_tables(analysis):
+    folder = ROOT / registry.folder(analysis.folder).committed
+    found = analysis.findings(folder)
+    assert found and all(f.verdict in ("agrees", "differs", "not measured") and f.ours for f in found)
+    if analysis.plot is not None:
+        drawn = analysis.plot(folder)  # a figure, or a table's frame
+        assert drawn.axes if isinstance(drawn, Figure) else not drawn.empty
+        plt.close("all")
 
 
 def execute(notebook: Path, results_dir: Path, figures_dir: Path, tmp_path: Path, **parameters) -> str:
@@ -133,7 +149,7 @@ def test_fig7_labels_published_weights_with_their_source(published_dir):
 def test_table6_mean_and_std_over_seeds():
     runs = pd.DataFrame({"model": ["cifar_resnet110"] * 3, "status": ["done"] * 3,
                          "final_test_error": [0.064, 0.066, 0.068]})
-    table = plots.table6(runs, split="holdout")
+    table = plots.table6_frame(runs, split="holdout")
     row = table.loc["ResNet-110"]
     assert row["ours: holdout error (%)"] == "6.60 ± 0.20" and row["our runs"] == 3
     assert row["paper test error (%)"] == "6.61 ± 0.16" and row.parameters == "1.70M"

@@ -106,7 +106,7 @@ def test_means_over_seeds_say_k_of_n_and_name_every_diverged_failed_and_missing_
     assert pairs.verdict == "agrees" and "ResNet-56 19.0% (1 of 3 runs) vs plain-56 seed 0 diverged" in pairs.ours
     table6 = findings.table6(table)[0]
     assert "ResNet-110 22.0% (2 of 3 runs)" in table6.ours and "ResNet-110: 1 missing of 3 runs" in table6.ours
-    cells = plots.table6(table, split="holdout")["ours: holdout error (%)"]
+    cells = plots.table6_frame(table, split="holdout")["ours: holdout error (%)"]
     assert cells["ResNet-56"] == "24.00 (1 of 3 runs)" and cells["ResNet-110"].endswith("± 0.00 (2 of 3 runs)")
     assert len(outcomes.gaps(table)) == 4  # plain-56, ResNet-44, ResNet-56 (failed and missing), ResNet-110
 

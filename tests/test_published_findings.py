@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from resnet_study.reports.published import all_findings, degradation, fig7, shortcuts, table6
+from resnet_study.reports.published import all_findings, deeper_resnets, degradation, fig7, shortcuts
 
 
 def table(rows):
@@ -30,7 +30,7 @@ def test_stated_test_errors_decide_and_training_image_errors_stand_beside():
     assert plain.ours.startswith("agrees on fully trained published nets (wooyeolBaek): stated test error "
                                  "plain-20 9.74% → plain-56 11.86%; training-image error measured here (5,170 images) "
                                  "plain-20 1.20%, plain-56 3.00%")
-    residual, = table6(WOOYEOLBAEK)
+    residual, = deeper_resnets(WOOYEOLBAEK)
     assert residual.agrees is True and "ResNet-20 9.18% → ResNet-56 7.10%" in residual.ours
     pair, = shortcuts(WOOYEOLBAEK)
     assert pair.agrees is True and "ResNet-20 9.18% vs plain-20 9.74%; ResNet-56 7.10% vs plain-56 11.86%" in pair.ours
@@ -40,7 +40,7 @@ def test_a_source_whose_stated_errors_break_the_order_differs():
     broken = WOOYEOLBAEK.copy()
     broken.loc[broken.net == "cifar_resnet56", "stated"] = 9.50
     broken["stated_error"] = broken.stated / 100
-    residual, = table6(broken)
+    residual, = deeper_resnets(broken)
     assert residual.agrees is False and residual.ours.startswith("differs on fully trained published nets")
     pair, = shortcuts(table([("akamaster", "cifar_resnet20", 8.22, 0.0, 0.5)]))
     assert pair.agrees is None  # akamaster publishes no plain nets

@@ -10,9 +10,8 @@ import pandas as pd
 import pytest
 from pptx import Presentation
 
-from resnet_study.reports import pdf_deck, plots, slides
+from resnet_study.reports import pdf_deck, plots, registry, slides
 from resnet_study.reports.deck import Sources
-from resnet_study.reports.strings import EN, KO
 
 from helpers import make_font
 
@@ -20,10 +19,12 @@ ROOT = Path(__file__).resolve().parents[1]
 CIFAR, IMAGENET = ROOT / "results" / "cifar_study", ROOT / "results" / "imagenette_study"
 HANGUL = re.compile("[\uac00-\ud7a3]")
 PERCENT = re.compile(r"\d+(?:\.\d+)?%")
+EN, KO = registry.words("en"), registry.words("ko")  # the story's words and every analysis's
 
 
 def sources(tmp_path: Path, published: Path | None = None, constructed: Path | None = None) -> Sources:
-    return Sources(CIFAR, IMAGENET, published or tmp_path / "no-published", constructed or tmp_path / "no-constructed")
+    return Sources(cifar=CIFAR, imagenet=IMAGENET, published=published or tmp_path / "no-published",
+                   constructed=constructed or tmp_path / "no-constructed")
 
 
 def texts(slide) -> tuple[str, list[str]]:
@@ -163,7 +164,7 @@ def test_a_diverged_plain_net_is_a_slide_of_its_own_not_a_gap(tmp_path):
     runs.loc[deep, ["status", "iterations", "final_train_error", "final_test_error"]] = ["diverged", 812, None, None]
     runs.loc[runs.model == "cifar_resnet110", ["status", "iterations", "final_test_error"]] = ["diverged", 300, None]
     runs.to_csv(cifar / "runs.csv", index=False)
-    pages, pptx, _ = slides.build(Sources(cifar, IMAGENET, tmp_path / "none", tmp_path / "none"), tmp_path, "en")
+    pages, pptx, _ = slides.build(Sources(cifar=cifar, imagenet=IMAGENET), tmp_path, "en")
     titles = [page.title for page in pages]
     assert "Deeper plain nets train worse: plain-56 diverged at iteration 812, plain-20 trained to 26% error" in titles
     assert "Shortcuts remove the degradation: ResNet-56 trains to 31% error, plain-56 diverged at iteration 812" \

@@ -41,7 +41,8 @@ def load_constructions(results_dir) -> tuple[pd.DataFrame, pd.DataFrame]:
     return table, pd.concat(curves, ignore_index=True) if curves else pd.DataFrame()
 
 
-def _eval_split(table: pd.DataFrame) -> str:
+def eval_split(table: pd.DataFrame) -> str:
+    """The split a construction's errors are judged on: "test" when the table has it, else "holdout"."""
     return "test" if "test" in set(table.split) else "holdout"
 
 
@@ -55,7 +56,7 @@ def constructed_figure(table: pd.DataFrame, curves: pd.DataFrame, *, caption: st
     """One row per construction: errors (%) with binomial 95% intervals of the shallow net, the
     built deep net (equal by construction), the deep net from scratch and the built net trained
     on (left); the built net's error curves while trained on, from iteration 0 (right)."""
-    split = _eval_split(table)
+    split = eval_split(table)
     constructions = list(dict.fromkeys(table.construction))
     fig, axes = plt.subplots(len(constructions), 2, figsize=(11, 3.6 * len(constructions)), squeeze=False,
                              gridspec_kw={"width_ratios": [1, 1.3]}, FigureClass=ThemedFigure)
@@ -104,8 +105,8 @@ def constructed_findings(table: pd.DataFrame) -> list[Finding]:
     """Section 1's two claims on each construction: the built net is as good as the shallow one,
     and (for plain nets) SGD from scratch finds a worse deep net; for ResNets the paper expects
     the deeper net from scratch to be no worse (section 4.2)."""
-    split, found = _eval_split(table), []
-    for name, rows in table[table.split == _eval_split(table)].groupby("construction", sort=False):
+    split, found = eval_split(table), []
+    for name, rows in table[table.split == eval_split(table)].groupby("construction", sort=False):
         shallow, built = _error(rows, "shallow", split), _error(rows, "built", split)
         nets = rows.set_index("role").net
         pair = f"{label(nets['shallow'])} → {label(nets['built'])}"
@@ -128,7 +129,7 @@ def constructed_findings(table: pd.DataFrame) -> list[Finding]:
 
 def trained_on_summary(table: pd.DataFrame, curves: pd.DataFrame) -> list[str]:
     """What SGD did to each built net: its error when built, at its worst and at the end of each arm."""
-    split, lines = _eval_split(table), []
+    split, lines = eval_split(table), []
     for name, rows in table[table.split == split].groupby("construction", sort=False):
         built = _error(rows, "built", split)
         for arm, words in ARM_NAMES.items():

@@ -1,24 +1,21 @@
-"""The deck as a list of pages, computed from the tables: each page's title states what the
-tables show, at most three short lines sit under one figure or table, and the numbers, data and
-caveats go to the speaker notes and the appendix. ``pages`` makes them;
-``pptx_deck`` and ``pdf_deck`` draw the same pages.
-
-Story (He et al. 2015): title; the question (Fig. 1); the residual block (Fig. 2); plain against
-ResNet (Fig. 6); deeper ResNets (Table 6, with published nets); Fig. 4 on an ImageNet subset;
-Fig. 7 on fully trained published pairs; the constructed solution (when its table exists);
-takeaways; appendix.
+"""The deck's pages and what they read: ``Slide`` (one page), ``Sources`` (a folder per kind of
+results) and ``Deck``, which loads the tables once and gives each analysis's page function
+(``reports/analyses/``) the words of one language and the appendix's bookkeeping. Each page's
+title states what the tables show, at most three short lines sit under one figure or table, and
+the numbers, data and caveats go to the speaker notes and the appendix. ``story`` puts the pages
+in order; ``pptx_deck`` and ``pdf_deck`` draw the same pages.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
 
+from ..paper import FIG6_RESNET, pairs
 from . import findings, outcomes, slide_figures, tables
-from .findings import label
-from .strings import strings
 
 FIGURE_SIZE = (12.33, 4.45)  # inches: the figure box of a 13.33 x 7.5 in slide (92% of its width)
 
@@ -34,14 +31,19 @@ class Slide:
     title_page: bool = False
 
 
-@dataclass
-class Sources:
-    """Where the deck reads from; every folder may be missing (its slides are left out and the
+class Sources(dict):
+    """Where the deck reads from: a folder per kind of results (``registry.folders()``' keys), e.g.
+    ``Sources(cifar=Path("results/cifar_study"), published=Path("results/published"))``, read as
+    ``sources.cifar``. Every folder may be missing or not given (its slides are left out and the
     appendix says so), but the CIFAR results folder, which the story needs, must exist."""
-    cifar: Path
-    imagenet: Path
-    published: Path
-    constructed: Path
+
+    def __init__(self, **folders):
+        super().__init__({key: Path(folder) for key, folder in folders.items()})
+
+    def __getattr__(self, key: str) -> Path:
+        if key.startswith("_"):
+            raise AttributeError(key)
+        return self.get(key, Path(f"<no {key} folder given>"))
 
 
 def pct(fraction: float) -> str:
@@ -50,34 +52,67 @@ def pct(fraction: float) -> str:
 
 
 class Deck:
-    """Loads the tables once and makes the pages in one language."""
+    """Loads the tables once and makes the pages in one language.
 
-    def __init__(self, sources: Sources, language: str, figures: Path):
-        self.s, self.sources, self.figures = strings(language), sources, figures
+    ``words``: the deck's strings in that language (``registry.words``); ``figures``: the folder
+    for the slides' PNGs. The CIFAR folder's ``runs.csv`` and ``curves.csv`` are read at once
+    (``MissingResults`` when missing: the story needs them); every other table when a page asks.
+    """
+
+    def __init__(self, sources: Sources, words: dict, figures: Path):
+        self.s, self.sources, self.figures = words, sources, figures
         tables.require_folder(sources.cifar, sweep=tables.CIFAR_SWEEP)
         self.runs = tables.load_table(sources.cifar, "runs.csv", sweep=tables.CIFAR_SWEEP)
         self.curves = tables.load_table(sources.cifar, "curves.csv", sweep=tables.CIFAR_SWEEP)
-        self.responses = self._optional(sources.cifar, "responses.csv")
-        self.imagenet = self._optional(sources.imagenet, "runs.csv")
-        self.imagenet_curves = self._optional(sources.imagenet, "curves.csv")
-        self.published, self.published_responses = (
-            tables.load_published(sources.published) if (Path(sources.published) / "published.csv").exists()
-            or any(Path(sources.published).glob("*/evaluation.json")) else tables.load_published(""))
-        self.constructed = tables.load_constructed(sources.constructed)
-        self.finals = self._finals(self.runs)
+        self.finals = tables.finals(self.runs)  # fractions, by model
         self.split = self.s["splits"][findings.eval_name(self.runs)]
         self.made: list[str] = []  # appendix lines: which tables each figure came from, and how they were made
         self.missing: list[str] = []  # appendix lines: slides left out for a missing table
         self.claims: list[tuple[str, findings.Finding]] = []
+        self._read: dict[tuple[str, str], pd.DataFrame | None] = {}
 
-    @staticmethod
-    def _optional(folder: Path, name: str) -> pd.DataFrame | None:
-        path = Path(folder) / name
-        return pd.read_csv(path) if path.exists() else None
+    def table(self, folder: str, name: str) -> pd.DataFrame | None:
+        """``name`` in the ``folder`` kind's folder (``Sources``), read once, or None when missing."""
+        if (folder, name) not in self._read:
+            path = Path(getattr(self.sources, folder)) / name
+            self._read[folder, name] = pd.read_csv(path) if path.exists() else None
+        return self._read[folder, name]
 
-    @staticmethod
-    def _finals(runs: pd.DataFrame) -> pd.DataFrame:
-        return runs[runs.status == "done"].groupby("model")[["final_train_error", "final_test_error"]].mean()
+    @cached_property
+    def _published(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        folder = Path(self.sources.published)
+        given = (folder / "published.csv").exists() or any(folder.glob("*/evaluation.json"))
+        return tables.load_published(folder if given else "")
+
+    @property
+    def published(self) -> pd.DataFrame:
+        """The published nets' evaluations (``tables.load_published``; empty when there are none)."""
+        return self._published[0]
+
+    @property
+    def published_responses(self) -> pd.DataFrame:
+        return self._published[1]
+
+    @cached_property
+    def constructed(self) -> pd.DataFrame | None:
+        return tables.load_constructed(self.sources.constructed)
+
+    def published_source(self, kind: str) -> str | None:
+        """The published source with the most nets of ``kind`` ('resnet': Fig. 6's ResNets, or 'pair':
+        plain/ResNet twins with responses), None when none has any."""
+        frame = self.published if kind == "resnet" else self.published_responses
+        if frame.empty:
+            return None
+        counts = {}
+        for source, group in frame.groupby("source"):
+            models = set(group.model)
+            counts[source] = sum(m in models for m in FIG6_RESNET) if kind == "resnet" else len(pairs(models))
+        best = max(sorted(counts), key=counts.get)
+        return best if counts[best] else None
+
+    def left_out(self, figure: str, path) -> None:
+        """Note for the appendix that ``figure``'s page is left out: ``path`` does not exist."""
+        self.missing.append(self.t("appendix.missing", figure=figure, path=path))
 
     def t(self, key: str, **values) -> str:
         return self.s[key].format(**values)
@@ -121,10 +156,3 @@ class Deck:
 
     def figure(self, name: str, fig) -> Path:
         return slide_figures.save_png(fig, self.figures / f"{name}.png")
-
-
-def model_pairs(depths: list[int], prefix: str = "cifar_") -> list[tuple[str, str]]:
-    return [(f"{prefix}plain{d}", f"{prefix}resnet{d}") for d in depths]
-
-
-__all__ = ["Deck", "Slide", "Sources", "pct", "label", "model_pairs", "FIGURE_SIZE"]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..models import model_info
-from ..paper import FIG4_PLAIN, FIG4_RESNET, FIG6_RESNET, TABLE2, TABLE6
+from ..paper import FIG1, FIG4_PLAIN, FIG4_RESNET, FIG7_DEPTH, TABLE2, TABLE6, pairs
 from .outcomes import DIVERGED, finals_with_divergence, gaps, value_text
 
 # What the paper trained on (section 4.2; section 3.4), to say why our numbers differ.
@@ -61,8 +61,9 @@ def eval_name(runs: pd.DataFrame) -> str:
     return "test"
 
 
-def _pct(value: float) -> str:
-    return f"{value:.1f}%"
+def _pct(fraction: float) -> str:
+    """0.0875 -> '8.8%'."""
+    return f"{100 * fraction:.1f}%"
 
 
 def _order_finding(runs: pd.DataFrame, models: list[str], column: str, claim: str, rising: bool,
@@ -120,7 +121,7 @@ def fig1(runs: pd.DataFrame, curves: pd.DataFrame) -> list[Finding]:
     """Fig. 1: plain-56 above plain-20 in training and test error, throughout training."""
     claim = ("Fig. 1: the 56-layer plain net has higher training error, and thus higher test error, "
              "than the 20-layer one, throughout training.")
-    shallow, deep = "cifar_plain20", "cifar_plain56"
+    shallow, deep = FIG1
     mean = curves.groupby(["model", "iteration"])[["train_error", "test_error"]].mean()
     if shallow not in mean.index.get_level_values(0) or deep not in mean.index.get_level_values(0):
         return [Finding(claim, "; ".join(["needs runs of plain-20 and plain-56", *gaps(runs, [shallow, deep])]), None)]
@@ -130,11 +131,11 @@ def fig1(runs: pd.DataFrame, curves: pd.DataFrame) -> list[Finding]:
     test_above = (tests.test_error_deep > tests.test_error_shallow).mean() if len(tests) else float("nan")
     last = both.iloc[-1]
     ours = (f"plain-56 above plain-20 at {above:.0%} of logged iterations in training error and "
-            f"{test_above:.0%} in {eval_name(runs)} error; at the end {_pct(100 * last.train_error_deep)} vs "
-            f"{_pct(100 * last.train_error_shallow)} training error")
+            f"{test_above:.0%} in {eval_name(runs)} error; at the end {_pct(last.train_error_deep)} vs "
+            f"{_pct(last.train_error_shallow)} training error")
     ours += "".join(f"; {g}" for g in gaps(runs, [shallow, deep]))
     agrees = above >= 0.9 and last.train_error_deep > last.train_error_shallow
-    numbers = f"plain-56 {_pct(100 * last.train_error_deep)} vs plain-20 {_pct(100 * last.train_error_shallow)}"
+    numbers = f"plain-56 {_pct(last.train_error_deep)} vs plain-20 {_pct(last.train_error_shallow)}"
     return [Finding(claim, ours, agrees, "" if agrees else why_they_differ(runs, PAPER_CIFAR), numbers)]
 
 
@@ -172,19 +173,18 @@ def fig7(responses: pd.DataFrame, runs: pd.DataFrame) -> list[Finding]:
     models = set(std.index.get_level_values(0))
     findings = []
     claim = "Fig. 7: ResNets have generally smaller responses than their plain counterparts."
-    pairs = [(model_info(m).twin, m) for m in FIG6_RESNET]
-    pairs = [(p, r) for p, r in pairs if p in models and r in models]
-    if pairs:
-        below = {r: layers_below(std, p, r) for p, r in pairs}
+    twins = pairs(models)
+    if twins:
+        below = {r: layers_below(std, p, r) for p, r in twins}
         ours = "; ".join(f"{label(r)} below {label(p)} on {k / n:.0%} of layers" for (p, r), (k, n)
-                         in zip(pairs, below.values()))
+                         in zip(twins, below.values()))
         agrees = all(k / n > 0.5 for k, n in below.values())
-        numbers = "; ".join(f"{label(r)} < {label(p)}: {k}/{n}" for (p, r), (k, n) in zip(pairs, below.values()))
+        numbers = "; ".join(f"{label(r)} < {label(p)}: {k}/{n}" for (p, r), (k, n) in zip(twins, below.values()))
         findings.append(Finding(claim, ours, agrees, "" if agrees else why, numbers))
     else:
         findings.append(Finding(claim, "needs a plain net and the ResNet of the same depth", None))
     claim = "Fig. 7: the deeper ResNet has smaller responses (less modification per layer)."
-    residual = [r for r in ("cifar_resnet20", "cifar_resnet56", "cifar_resnet110") if r in models]
+    residual = [r for r in FIG7_DEPTH if r in models]
     if len(residual) >= 2:
         means = [std.loc[r].mean() for r in residual]
         numbers = " → ".join(f"{label(r)} {m:.2f}" for r, m in zip(residual, means))

@@ -1,9 +1,11 @@
 """Run the notebooks headlessly (``make figures``) or refresh the committed ones with their
-outputs (``make notebooks-refresh``).
+outputs (``make notebooks-refresh``): every notebook that ``registry.notebooks()`` lists.
 
 ``make figures`` checks each notebook's tables first, so a missing results folder stops it with
 the notebook's own sentence and a non-zero exit; it writes executed copies to ``build/notebooks``
-and figures to ``build/figures`` (or ``--figures``), never over tracked files. The refresh
+and figures to ``build/figures`` (or ``--figures``), never over tracked files. Each kind of
+results folder (``registry.folders()``) has a flag, ``--cifar DIR``, and ``--results "cifar=DIR
+imagenet=DIR"`` sets several; the committed ``results/`` folders are the default. The refresh
 executes ``notebooks/*.ipynb`` in place against the committed ``results/`` and strips what
 changes between runs (execution times, papermill's metadata), so the same tables give the same
 files.
@@ -19,33 +21,23 @@ import nbformat
 
 from ..errors import StudyError
 from ..io import atomic_path
-from . import tables
+from . import registry, tables
+from .analysis import Analysis
 
-ROOT = Path(__file__).resolve().parents[2]
-# notebook -> (which results folder, the tables it reads, the command that makes them)
-NOTEBOOKS = {
-    "fig1_cifar_20_56": ("cifar", ["runs.csv", "curves.csv"]),
-    "fig6_cifar_sweep": ("cifar", ["runs.csv", "curves.csv"]),
-    "fig7_layer_responses": ("cifar", ["runs.csv", "responses.csv"]),
-    "table6": ("cifar", ["runs.csv"]),
-    "gradient_flow": ("cifar", ["runs.csv", "gradients.csv"]),
-    "fig4_imagenet_18_34": ("imagenet", ["runs.csv", "curves.csv"]),
-    "constructed_solution": ("constructed", []),  # one folder per construction, each with construct.csv
-}
-SWEEPS = {"cifar": tables.CIFAR_SWEEP, "imagenet": tables.IMAGENET_SWEEP, "constructed": tables.CONSTRUCTED_RUN}
-COMMITTED = {"cifar": "cifar_study", "imagenet": "imagenette_study", "constructed": "constructed"}  # under results/
+ROOT = registry.ROOT
 
 
-def check(stem: str, results_dir: Path) -> None:
+def check(analysis: Analysis, results_dir: Path) -> None:
     """``MissingResults`` with the sentence the notebook would print when its tables are missing."""
-    kind, names = NOTEBOOKS[stem]
-    tables.require_folder(results_dir, sweep=SWEEPS[kind])
-    if kind == "constructed" and tables.load_constructed(results_dir) is None:
-        raise tables.MissingResults(f"{results_dir} holds no */construct.csv; run `{SWEEPS[kind]}` and pass its "
-                                    f"CONSTRUCTED_OUT folder as results_dir")
-    for name in names:
-        if not (results_dir / name).exists():
-            tables.load_table(results_dir, name, sweep=SWEEPS[kind])
+    command = analysis.command or registry.folder(analysis.folder).command
+    tables.require_folder(results_dir, sweep=command)
+    for name in analysis.tables:
+        if any(c in name for c in "*?["):  # one per sub-folder, e.g. */construct.csv
+            if not any(Path(results_dir).glob(name)):
+                raise tables.MissingResults(f"{results_dir} holds no {name}; run `{command}` and pass its output "
+                                            f"folder as results_dir")
+        elif not (Path(results_dir) / name).exists():
+            tables.load_table(results_dir, name, sweep=command)
 
 
 def clean(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -74,32 +66,48 @@ def execute(source: Path, out: Path, parameters: dict, *, strip: bool, cwd: Path
         nbformat.write(clean(notebook) if strip else notebook, tmp)
 
 
+def selected(only: str) -> list[Analysis]:
+    """The notebooks to run: all, or those ``only`` names (analyses' names or notebooks' stems)."""
+    listed = registry.notebooks()
+    if not only:
+        return listed
+    names = only.replace(",", " ").split()
+    unknown = [n for n in names if not any(n in (a.name, a.notebook) for a in listed)]
+    if unknown:
+        raise StudyError(f"no notebook {', '.join(unknown)}; have {', '.join(a.name for a in listed)}")
+    return [a for a in listed if a.name in names or a.notebook in names]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--cifar", default="results/cifar_study")
-    parser.add_argument("--imagenet", default="results/imagenette_study")
-    parser.add_argument("--constructed", default="results/constructed")
-    parser.add_argument("--published", default="", help="published nets' evaluations for Fig. 7 and Table 6")
+    parser.add_argument("--results", default="", help='results folders as "cifar=DIR imagenet=DIR ..."')
+    for folder in registry.folders():
+        parser.add_argument(f"--{folder.key}", default="", help=f"{folder.about} (default {folder.committed})")
+    parser.add_argument("--only", default="", help="run only these notebooks (names or stems, comma-separated)")
     parser.add_argument("--figures", default="build/figures")
     parser.add_argument("--out", default="build/notebooks")
     parser.add_argument("--refresh", action="store_true", help="execute notebooks/ in place on results/")
     args = parser.parse_args(argv)
-    folders = {"cifar": Path(args.cifar).resolve(), "imagenet": Path(args.imagenet).resolve(),
-               "constructed": Path(args.constructed).resolve()}
     try:
-        if args.published and not Path(args.published).is_dir():
-            raise tables.MissingResults(f"{args.published} does not exist; run {tables.PUBLISHED_RUN}")
-        for stem, (kind, _) in NOTEBOOKS.items():
-            check(stem, ROOT / "results" / COMMITTED[kind] if args.refresh else folders[kind])
-        for stem, (kind, _) in NOTEBOOKS.items():
-            source = ROOT / "notebooks" / f"{stem}.ipynb"
-            print(f"{'refresh' if args.refresh else 'run'} {stem}", flush=True)
+        if args.refresh:  # the committed tables, whatever was given
+            folders = {f.key: ROOT / f.committed for f in registry.folders()}
+        else:
+            flags = {f.key: getattr(args, f.key) for f in registry.folders()}
+            folders = {k: path.resolve() for k, path in registry.chosen_folders(args.results, flags).items()}
+        notebooks = selected(args.only)
+        for analysis in notebooks:
+            check(analysis, folders[analysis.folder])
+            for key in analysis.beside:
+                tables.require_folder(folders[key], sweep=registry.folder(key).command)
+        for analysis in notebooks:
+            source = registry.notebook_path(analysis)
+            print(f"{'refresh' if args.refresh else 'run'} {source.stem}", flush=True)
             if args.refresh:
                 execute(source, source, {}, strip=True)
                 continue
-            parameters = {"results_dir": str(folders[kind]), "figures_dir": str(Path(args.figures).resolve())}
-            if args.published and stem in ("fig7_layer_responses", "table6"):
-                parameters["published_dir"] = str(Path(args.published).resolve())
+            figures = str(Path(args.figures).resolve())
+            parameters = {"results_dir": str(folders[analysis.folder]), "figures_dir": figures,
+                          **{f"{key}_dir": str(folders[key]) for key in analysis.beside}}
             Path(args.out).mkdir(parents=True, exist_ok=True)
             execute(source, Path(args.out) / source.name, parameters, strip=False)
     except StudyError as error:

@@ -199,13 +199,14 @@ def millions(count: float) -> str:
     return f"{count / 1e6:.2f}M" if count < 1e7 else f"{count / 1e6:.1f}M"
 
 
-def table6(runs: pd.DataFrame, published: pd.DataFrame | None = None, *, split: str = "test") -> pd.DataFrame:
+def table6_frame(runs: pd.DataFrame, published: pd.DataFrame | None = None, *, split: str = "test") -> pd.DataFrame:
     """Our error (%) per ResNet, mean ± std over seeds, beside Table 6 and a reproduction, as
     text cells ready to show: parameters as 0.27M, "—" where nothing was measured, indexed by net.
 
     ``split`` names what our error was measured on (``findings.eval_name``: test, holdout,
     validation). ``published``: evaluations of published checkpoints (``tables.load_published``);
-    adds their error as we measured it, on which images, and as their authors state it.
+    adds their error as we measured it, on which images, and as their authors state it (``stated_error``,
+    a fraction like every error in the tables).
     """
     ours = runs[runs.status == "done"].groupby("model")["final_test_error"].agg(["mean", "std", "count"])
     ours = ours.mul([100, 100, 1]).reset_index()
@@ -225,7 +226,7 @@ def table6(runs: pd.DataFrame, published: pd.DataFrame | None = None, *, split: 
             if "stated_error" in group and group.stated_error.notna().any():
                 stated = dict(zip(group.model, group.stated_error))
                 rows[f"{source}: stated test error (%)"] = [
-                    f"{100 * stated[m] if stated[m] < 1 else stated[m]:.2f}" if pd.notna(stated.get(m)) else "—"
+                    f"{100 * stated[m]:.2f}" if pd.notna(stated.get(m)) else "—"
                     for m in table.model]
     return pd.DataFrame(rows).set_index("net")
 

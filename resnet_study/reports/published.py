@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..paper import pairs
 from .findings import Finding, label
 
 SOURCES = {"akamaster": "akamaster", "wooyeolbaek": "wooyeolBaek"}  # how a tag is written in a sentence
@@ -56,7 +57,7 @@ def degradation(published: pd.DataFrame) -> list[Finding]:
                                           "section 4.2).")
 
 
-def table6(published: pd.DataFrame) -> list[Finding]:
+def deeper_resnets(published: pd.DataFrame) -> list[Finding]:
     """Table 6 on published nets: deeper ResNets have lower test error."""
     return _depth_claim(published, True, "Table 6: deeper ResNets have lower test error (20 to 110 layers).")
 
@@ -92,19 +93,18 @@ def fig7(published: pd.DataFrame, responses: pd.DataFrame) -> list[Finding]:
     findings = []
     for tag in dict.fromkeys(published.tag):
         rows = published[published.tag == tag].set_index("net")
-        pairs = [(f"cifar_plain{d}", f"cifar_resnet{d}") for d in sorted(set(rows.depth))]
-        pairs = [(p, r) for p, r in pairs if (tag, p) in std.index and (tag, r) in std.index]
+        twins = [(p, r) for p, r in pairs(rows.index) if (tag, p) in std.index and (tag, r) in std.index]
         name = SOURCES.get(tag, tag)
-        if pairs:
-            lower = [std[tag, r] < std[tag, p] for p, r in pairs]
+        if twins:
+            lower = [std[tag, r] < std[tag, p] for p, r in twins]
             ours = "mean response std " + "; ".join(f"{label(r)} {std[tag, r]:.2f} vs {label(p)} {std[tag, p]:.2f}"
-                                                    for p, r in pairs)
+                                                    for p, r in twins)
             why = ""
             if not all(lower):
-                shrunk = [p for (p, _), ok in zip(pairs, lower) if not ok]
+                shrunk = [(p, r) for (p, r), ok in zip(twins, lower) if not ok]
                 why = ("; ".join(f"{label(p)}'s BN scales have shrunk to a mean |γ| of {rows.mean_abs_gamma[p]:.2f} "
-                                 f"(ResNet twin {rows.mean_abs_gamma[p.replace('plain', 'resnet')]:.2f})"
-                                 for p in shrunk)
+                                 f"(ResNet twin {rows.mean_abs_gamma[r]:.2f})"
+                                 for p, r in shrunk)
                        + ": a plain net allows that, since each BN undoes the scale of the layer before it")
             findings.append(Finding("Fig. 7: ResNets have generally smaller responses than their plain counterparts.",
                                     f"fully trained published nets ({name}, on the images evaluated): {ours}",
@@ -122,4 +122,4 @@ def fig7(published: pd.DataFrame, responses: pd.DataFrame) -> list[Finding]:
 
 def all_findings(published: pd.DataFrame, responses: pd.DataFrame) -> list[Finding]:
     """Every claim above, in the paper's order."""
-    return degradation(published) + shortcuts(published) + table6(published) + fig7(published, responses)
+    return degradation(published) + shortcuts(published) + deeper_resnets(published) + fig7(published, responses)

@@ -112,10 +112,11 @@ def save_png(fig: plt.Figure, path: Path) -> Path:
     return path
 
 
-def constructed(table: pd.DataFrame, construction: str, size: tuple[float, float]) -> plt.Figure:
-    """Holdout error (%) of one construction's nets as bars: the shallow net, the deeper net built
-    from it, the deeper net from scratch, and the built net trained on in arms a and b."""
-    rows = table[(table.construction == construction) & (table.split == "holdout")]
+def constructed(table: pd.DataFrame, construction: str, split: str, size: tuple[float, float]) -> plt.Figure:
+    """Error (%) on ``split`` (``constructed.eval_split``) of one construction's nets as bars: the
+    shallow net, the deeper net built from it, the deeper net from scratch, and the built net trained
+    on in arms a and b."""
+    rows = table[(table.construction == construction) & (table.split == split)]
     roles = [r for r in ["shallow", "built", "from scratch", "built, trained on (trained_on)",
                          "built, trained on (frozen_bn)"] if r in set(rows.role)]
     names = {"shallow": label(rows[rows.role == "shallow"].net.iloc[0]), "built": f"{label(rows.net.iloc[-1])}\nbuilt",

@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 from ..errors import StudyError
-from . import pages, pdf_deck, pptx_deck
-from .deck import Deck, Sources
+from . import pdf_deck, pptx_deck, registry, story
+from .deck import Sources
 from .strings import LANGUAGES, strings
 
 
@@ -24,7 +24,7 @@ def build(sources: Sources, out: Path, language: str = "en") -> tuple[list, Path
     Raises ``MissingResults`` for a missing CIFAR folder; the PDF is None when Korean needs a
     font with Hangul and none is installed."""
     stem = "slides" if language == "en" else f"slides-{language}"
-    slides = pages.slides(Deck(sources, language, out / f"{stem}-figures"))
+    slides = story.slides(story.deck(sources, language, out / f"{stem}-figures"))
     pptx = pptx_deck.write(slides, out / f"{stem}.pptx")
     font = pdf_deck.hangul_font() if language == "ko" else None
     if language == "ko" and font is None:
@@ -34,15 +34,15 @@ def build(sources: Sources, out: Path, language: str = "en") -> tuple[list, Path
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--cifar", default="results/cifar_study", help="a CIFAR sweep's --out folder")
-    parser.add_argument("--imagenet", default="results/imagenette_study", help="an ImageNet sweep's --out folder")
-    parser.add_argument("--published", default="results/published", help="published nets' evaluations")
-    parser.add_argument("--constructed", default="results/constructed", help="the constructed solution's table")
+    parser.add_argument("--results", default="", help='results folders as "cifar=DIR imagenet=DIR ..."')
+    for folder in registry.folders():  # --cifar, --imagenet, ...: one flag per kind of results folder
+        parser.add_argument(f"--{folder.key}", default="", help=f"{folder.about} (default {folder.committed})")
     parser.add_argument("--lang", default="en", choices=sorted(LANGUAGES))
     parser.add_argument("--out", default="build", help="folder for slides[-lang].pptx, .pdf and their figures")
     args = parser.parse_args(argv)
-    sources = Sources(Path(args.cifar), Path(args.imagenet), Path(args.published), Path(args.constructed))
     try:
+        flags = {folder.key: getattr(args, folder.key) for folder in registry.folders()}
+        sources = Sources(**registry.chosen_folders(args.results, flags))
         slides, pptx, pdf = build(sources, Path(args.out), args.lang)
     except StudyError as error:
         print(f"resnet-study slides: {error}", file=sys.stderr)

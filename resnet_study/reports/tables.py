@@ -41,6 +41,12 @@ def load_table(results_dir, name: str, *, sweep: str) -> pd.DataFrame:
     return pd.read_csv(path)
 
 
+def finals(runs: pd.DataFrame) -> pd.DataFrame:
+    """Each model's final training and test error over its finished runs (mean over seeds), as
+    fractions (0.0875, not 8.75), indexed by model: the one reading of a sweep's ``runs.csv``."""
+    return runs[runs.status == "done"].groupby("model")[["final_train_error", "final_test_error"]].mean()
+
+
 def provenance(runs: pd.DataFrame) -> str:
     """One line saying how a sweep's runs were made, for a figure's caption."""
     runs = runs.dropna(subset=["device"])

@@ -199,9 +199,9 @@ class Trainer:
         s, loaders = self.progress, self.parts.loaders
         loss_sum, errors = self._all_reduce(s.metrics).tolist()
         s.metrics.zero_()
-        row = {"iteration": iteration, "epoch": round(epochs(iteration, self.cfg.optim.batch_size, loaders.train_images), 4),
-               "lr": lr, "train_loss": loss_sum / s.interval_images, "train_error": errors / s.interval_images,
-               "test_error": None}
+        epoch = round(epochs(iteration, self.cfg.optim.batch_size, loaders.train_images), 4)
+        row = {"iteration": iteration, "epoch": epoch, "lr": lr, "train_loss": loss_sum / s.interval_images,
+               "train_error": errors / s.interval_images, "test_error": None}
         s.interval_images = 0
         s.final_train_error = row["train_error"]
         if self._evaluates_at(iteration):

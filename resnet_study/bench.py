@@ -26,6 +26,7 @@ from .io import git_commit
 from .models import count_macs, model_info
 from .training.device import device_name
 from .training.loop import Trainer, build_model
+from .training.precision import tf32_convolutions
 
 FLOPS_PER_MAC_TRAINING = 6  # 2 FLOPs per multiply-add x (forward + backward of twice its cost)
 PROFILE_STEPS = 20  # profiled steps at most: enough to average, few enough for a short trace
@@ -145,8 +146,9 @@ def benchmark(cfg, *, steps: int = 50, warmup: int = 10, conventional: bool = Tr
     ours, warmup_seconds, trainer = measure_engine(cfg, steps, warmup)
     flops = training_flops_per_image(cfg)
     result = {"model": cfg.model.name, "batch_size": cfg.optim.batch_size, "device": device_name(trainer.device),
-              "torch_version": torch.__version__, "compile": cfg.run.compile,
+              "torch_version": torch.__version__, "compile": cfg.run.compile, "compile_mode": cfg.run.compile_mode,
               "precision": trainer.precision, "channels_last": cfg.run.channels_last,
+              "tf32_convolutions": tf32_convolutions(trainer.precision, trainer.device),
               "steps": steps, "warmup": warmup, "warmup_seconds": round(warmup_seconds, 2),
               "engine_images_per_second": round(ours, 1), "training_flops_per_image": flops,
               "engine_tflops": round(ours * flops / 1e12, 4), "commit": git_commit()}
@@ -162,13 +164,20 @@ def benchmark(cfg, *, steps: int = 50, warmup: int = 10, conventional: bool = Tr
     return result
 
 
+def _compiled(result: dict) -> str:
+    if not result["compile"]:
+        return ""
+    return ", CUDA graphs" if result.get("compile_mode") == "reduce-overhead" else ", compiled"
+
+
 def describe(result: dict) -> str:
     """``benchmark``'s result as the command prints it."""
     tflops = result["engine_tflops"]
     rate = f"{tflops:.1f} TFLOP/s" if tflops >= 1 else f"{tflops * 1e3:.1f} GFLOP/s"
     lines = [f"{result['model']} on {result['device']}, batch {result['batch_size']}, torch {result['torch_version']}",
              f"  engine (device-resident data, {result['precision']}"
-             f"{', channels_last' if result['channels_last'] else ''}{', compiled' if result['compile'] else ''})"
+             f"{' with TF32 convolutions' if result.get('tf32_convolutions') else ''}"
+             f"{', channels_last' if result['channels_last'] else ''}{_compiled(result)})"
              f": {result['engine_images_per_second']:>10,.0f} images/s, {rate} effective "
              f"({FLOPS_PER_MAC_TRAINING} FLOPs per multiply-add of the forward pass)",
              f"  warm-up, not timed: {result['warmup']} step{'' if result['warmup'] == 1 else 's'} in "

@@ -1,42 +1,63 @@
 """Atomic writes: a temporary file beside the target, then a rename, so no reader ever sees a
-half-written file and a killed process leaves the old version intact. Also the flocks that
+half-written file and a killed process leaves the old version intact; a write the file system
+refuses (full, over quota, read-only, not permitted) ends in one sentence. Also the locks that
 make one process the only writer of a file's folder."""
 
 from __future__ import annotations
 
+import csv
 import errno
-import fcntl
+import io
 import json
 import os
+import platform
 import subprocess
 import tempfile
+import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import StudyError
 
+_RERUN = "rerun the same command to resume"
+# What each refusal of a write means, as the sentence the user reads ({path}: the file being written).
+WRITE_ERRORS = {
+    errno.ENOSPC: "no space left on the disk holding {path}; free some disk space and " + _RERUN,
+    errno.EROFS: "{path} is on a read-only file system; choose a writable folder (--out) or remount it, and " + _RERUN,
+    errno.EACCES: "permission to write {path} is denied; make its folder writable (on Windows, close any program "
+                  "that has the file open) or choose another --out, and " + _RERUN,
+    errno.EPERM: "the operating system does not permit writing {path}; make its folder writable or choose another "
+                 "--out, and " + _RERUN,
+}
+if hasattr(errno, "EDQUOT"):  # POSIX; Windows has it too, as a socket error number
+    WRITE_ERRORS[errno.EDQUOT] = ("the disk quota of the file system holding {path} is used up; free some of your "
+                                  "files there or ask for a larger quota, and " + _RERUN)
 
-def disk_full_error(path: str | Path) -> StudyError:
-    return StudyError(f"no space left on the disk holding {path}; free some disk space and rerun the same "
-                      f"command to resume")
+
+def write_error(exc: OSError, path: str | Path | None = None) -> str:
+    """The one sentence for ``exc``, an ``OSError`` raised while writing ``path`` (default: the
+    error's own file name)."""
+    path = path or exc.filename or "the output folder"
+    if exc.errno in WRITE_ERRORS:
+        return WRITE_ERRORS[exc.errno].format(path=path)
+    return f"{path} could not be written ({exc.strerror or type(exc).__name__}); fix that and {_RERUN}"
 
 
 @contextmanager
-def disk_space_sentences(path: str | Path):
-    """Turns a full disk (ENOSPC) while writing ``path`` into one sentence that says so."""
+def writing(path: str | Path):
+    """Turns an ``OSError`` raised while the block writes ``path`` into ``StudyError``: one sentence."""
     try:
         yield
     except OSError as err:
-        if err.errno == errno.ENOSPC:
-            raise disk_full_error(path) from None
-        raise
+        raise StudyError(write_error(err, path)) from None
 
 
 @contextmanager
 def atomic_path(path: str | Path):
-    """Yields a temporary path; on success it replaces ``path``, on error it is removed."""
+    """Yields a temporary path; on success it replaces ``path``, on error it is removed (a refused
+    write: ``StudyError``, one sentence naming ``path``)."""
     path = Path(path)
-    with disk_space_sentences(path):
+    with writing(path):
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         os.close(fd)
         umask = os.umask(0)
@@ -47,6 +68,29 @@ def atomic_path(path: str | Path):
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+def append_rows(path: str | Path, columns: list[str], rows: list[dict]) -> None:
+    """Append ``rows`` to the CSV file ``path`` (a header first when it is empty), whole or not at
+    all: a refused write cuts the file back to its former length and ends in one sentence."""
+    text = io.StringIO()
+    writer = csv.DictWriter(text, columns, lineterminator="\n")
+    path = Path(path)
+    with writing(path), open(path, "ab", buffering=0) as handle:  # unbuffered: nothing left to flush at close
+        start = handle.seek(0, os.SEEK_END)
+        if start == 0:
+            writer.writeheader()
+        writer.writerows(rows)
+        data = memoryview(text.getvalue().encode())
+        try:
+            while data:
+                data = data[handle.write(data):]
+        except BaseException:
+            os.ftruncate(handle.fileno(), start)  # cut off the part that was written
+            if start == 0:
+                handle.close()
+                path.unlink(missing_ok=True)  # no empty file: readers take one for a damaged table
             raise
 
 
@@ -104,49 +148,85 @@ def check_writable(path: str | Path) -> None:
 
 
 # ---- locks ---------------------------------------------------------------------------------------
-# An exclusive flock (filelock's): the kernel drops it when its holder dies, even by kill -9, so a
-# dead process never blocks anyone, and the file names its holder for the message of the next one.
-# ``is_locked`` probes by taking the lock shared for an instant (filelock has no probe that leaves
-# the lock alone), so a lock that is busy is tried again for PROBE_SECONDS before another process
-# is taken to hold it.
+# filelock's native lock (flock on Linux and macOS, LockFileEx on Windows): the kernel drops it
+# when its holder dies, even by kill -9, so a dead process never blocks anyone, and the file names
+# its holder for the message of the next one. A soft lock (a file that says "taken") is refused: it
+# outlives a killed holder and cannot keep a second writer out. ``is_locked`` probes by taking the
+# lock for an instant (filelock has no probe that leaves it alone), so a lock that is busy is tried
+# again for PROBE_SECONDS before another process is taken to hold it.
 PROBE_SECONDS = 0.2
+NO_LOCK = ("{path} cannot be locked: this platform or file system offers only a soft lock, which a killed "
+           "process leaves behind and which cannot keep a second writer out; run resnet-study on a local disk "
+           "of Linux, macOS or Windows")
+
+
+def _native_lock(path: Path):
+    """filelock's lock of ``path`` that dies with its holder; ``StudyError`` where there is none."""
+    with warnings.catch_warnings():  # without fcntl filelock warns at import; NO_LOCK says it in one sentence
+        warnings.simplefilter("ignore")
+        import filelock  # here: the command line imports this module and answers --help
+
+    if issubclass(filelock.FileLock, filelock.SoftFileLock):
+        raise StudyError(NO_LOCK.format(path=path))
+    try:
+        return filelock.FileLock(path, fallback_to_soft=False)
+    except TypeError:  # filelock 3: no soft fallback; a file system without flock raises NotImplementedError
+        return filelock.FileLock(path)
+
+
+def _acquire(lock, path: Path, seconds: float) -> bool:
+    """Whether ``lock`` was taken within ``seconds``; one sentence where the file system cannot lock."""
+    from filelock import Timeout
+
+    try:
+        lock.acquire(timeout=seconds, poll_interval=0.01)
+    except Timeout:  # an OSError (TimeoutError) too: caught first
+        return False
+    except (NotImplementedError, OSError) as err:  # no flock on this file system: filelock 3, filelock 4
+        if isinstance(err, NotImplementedError) or err.errno == errno.ENOSYS:
+            raise StudyError(NO_LOCK.format(path=path)) from None
+        raise StudyError(write_error(err, path)) from None
+    return True
 
 
 @contextmanager
 def exclusive_lock(path: str | Path):
-    """Yields True while this process holds ``path``'s lock (filelock's flock), False when another
-    process does; the holder writes its name into the file for the next one's message."""
-    from filelock import FileLock, Timeout  # here: the command line imports this module and answers --help
-
+    """Yields True while this process holds ``path``'s lock, False when another process does; the
+    holder writes its name into the file for the next one's message. ``StudyError`` where only a
+    soft lock is to be had, or the lock file cannot be written."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(path)
-    try:
-        lock.acquire(timeout=PROBE_SECONDS, poll_interval=0.01)
-    except Timeout:
+    with writing(path.parent):
+        path.parent.mkdir(parents=True, exist_ok=True)
+    lock = _native_lock(path)
+    if not _acquire(lock, path, PROBE_SECONDS):
         yield False
         return
     try:
-        with open(path, "r+") as handle:  # filelock leaves a holder's words in place; these are ours
-            handle.truncate()
-            handle.write(f"process {os.getpid()} on {os.uname().nodename}\n")
+        try:
+            with open(path, "r+") as handle:  # filelock leaves a holder's words in place; these are ours
+                handle.truncate()
+                handle.write(f"process {os.getpid()} on {platform.node()}\n")
+        except OSError:  # Windows bars other handles from the locked byte: the holder goes unnamed
+            pass
         yield True
     finally:
         lock.release()
 
 
 def is_locked(path: str | Path) -> bool:
-    """Whether a live process holds ``path``'s exclusive lock."""
+    """Whether a live process holds ``path``'s exclusive lock (False when the file cannot be opened
+    for locking, as in a read-only copy of a sweep)."""
     path = Path(path)
     if not path.exists():
         return False
-    with open(path) as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
+    lock = _native_lock(path)
+    try:
+        if not _acquire(lock, path, PROBE_SECONDS / 4):
             return True
-        fcntl.flock(handle, fcntl.LOCK_UN)
+    except StudyError:
         return False
+    lock.release()
+    return False
 
 
 def lock_holder(path: str | Path) -> str:

@@ -15,7 +15,8 @@ gpu_check.log, every step's full output. The steps, most valuable first:
                    process opens no CUDA context)
   bench            ResNet-56 training: images/s and effective TFLOP/s, eager, timed after warm-up
   profile          ResNet-56's warm step: GPU busy time against the unprofiled wall time
-  bench-compiled   the same with --compile, timed after the compilation
+  bench-compiled   the same as CUDA graphs (--compile --compile-mode reduce-overhead), timed after
+                   the compilation and capture (the rehearsal compiles without graphs)
   precision-P      the engine in bf16, fp16 and fp32 (the one `auto` picks is bench's)
   tests            the gpu-marked tests (when pytest is installed)
   sweep-K          K ResNet-56 runs at once on the GPU (--runs-per-gpu K): aggregate warm images/s
@@ -50,7 +51,8 @@ from gpu_report import (WarmRates, bench_text, goals, junit_counts, machine, pro
 from gpu_steps import Step  # noqa: E402
 from resnet_study.io import git_commit, read_json, write_json  # noqa: E402  (imports no torch)
 
-GPU_TEST_FILES = ["tests/test_engine.py", "tests/test_precision.py"]  # the files with gpu-marked tests
+# the files with gpu-marked tests
+GPU_TEST_FILES = ["tests/test_engine.py", "tests/test_precision.py", "tests/test_gpu_path.py"]
 EXTRA_STEPS = "GPU_CHECK_EXTRA_STEPS"
 
 
@@ -70,11 +72,13 @@ class Sizes:
     budget_s: float
     caps: dict[str, float]  # seconds each step may take
     compile_env: dict = field(default_factory=dict)
+    graphs: tuple[str, ...] = ()  # bench-compiled's flags for the CUDA-graph path
 
 
 GPU = Sizes("cuda", "cifar_resnet56", 128, 300, 50, (3, 9), "--runs-per-gpu", 600, 50, 450, {
     "probe": 20, "bench": 45, "profile": 40, "bench-compiled": 120, "precision-bf16": 20, "precision-fp16": 20,
-    "precision-fp32": 20, "tests": 50, "sweep-3": 40, "sweep-9": 50, "torchrun": 20})
+    "precision-fp32": 20, "tests": 50, "sweep-3": 40, "sweep-9": 50, "torchrun": 20},
+    graphs=("--compile-mode", "reduce-overhead"))
 # Inductor's C++ code generation takes a minute on two cores: the rehearsal compiles with Dynamo and AOTAutograd.
 REHEARSAL = Sizes("cpu", "cifar_resnet8", 8, 2, 1, (2,), "--workers", 8, 2, 1200, dict.fromkeys([
     "probe", "bench", "profile", "bench-compiled", "precision-bf16", "precision-fp16", "precision-fp32", "tests",
@@ -134,7 +138,7 @@ def plan(sizes: Sizes, data: Path, work: Path) -> list[Step]:
              sizes.caps["probe"], numbers=lambda folder: read_json(folder / "probe.json"), describe=probe_text),
         bench("bench"),
         bench("profile", "--profile"),
-        bench("bench-compiled", "--compile", env=sizes.compile_env),
+        bench("bench-compiled", "--compile", *sizes.graphs, env=sizes.compile_env),
         *(precision(p) for p in ("bf16", "fp16", "fp32")),
         Step("tests", [sys.executable, "-m", "pytest", "-q", "-m", "gpu", "-p", "no:cacheprovider",
                        f"--junitxml={work / 'tests' / 'junit.xml'}", *GPU_TEST_FILES], sizes.caps["tests"],

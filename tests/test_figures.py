@@ -28,7 +28,8 @@ CIFAR, IMAGENET = ROOT / "results" / "cifar_study", ROOT / "results" / "imagenet
 
 
 def test_every_committed_notebook_is_registered_and_every_registered_one_committed():
-    assert sorted(NOTEBOOKS) == sorted((ROOT / "notebooks").glob("*.ipynb"))
+    # colab_quickstart trains instead of redrawing a figure; test_colab_notebook.py runs it
+    assert sorted(NOTEBOOKS) == sorted(p for p in (ROOT / "notebooks").glob("*.ipynb") if p.stem != "colab_quickstart")
 
 
 @pytest.mark.parametrize("analysis", [a for a in registry.analyses() if a.folder], ids=lambda a: a.name)

@@ -2,6 +2,7 @@
 and gone when the holder dies, even by kill -9."""
 
 import os
+import platform
 import subprocess
 import sys
 
@@ -18,11 +19,11 @@ def test_a_lock_names_its_holder_and_dies_with_it_on_kill_9(tmp_path):
         assert holder.stdout.readline().strip() == "True"
         with exclusive_lock(path) as mine:
             assert not mine
-        assert is_locked(path) and lock_holder(path) == f"process {holder.pid} on {os.uname().nodename}"
+        assert is_locked(path) and lock_holder(path) == f"process {holder.pid} on {platform.node()}"
     finally:
         holder.kill()  # SIGKILL: no clean-up code runs
         holder.wait()
     assert not is_locked(path)
     with exclusive_lock(path) as mine:
-        assert mine and lock_holder(path) == f"process {os.getpid()} on {os.uname().nodename}"
+        assert mine and lock_holder(path) == f"process {os.getpid()} on {platform.node()}"
     assert path.exists() and not is_locked(path)  # the file stays, so later holders share its inode

@@ -8,12 +8,11 @@ evaluates. Each ``TrainConfig`` field has a flag, generated from its type hint a
 from __future__ import annotations
 
 import argparse
-import errno
 import sys
 
 from .. import __version__
 from ..errors import StudyError
-from ..io import disk_full_error
+from ..io import write_error
 from . import bench, construct, evaluate, models, status, sweep, train, weights
 
 # One module per command, each with ``add_parser(subparsers)``; a new command is a module and an entry.
@@ -49,10 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     except StudyError as err:  # bad input: one sentence
         print(f"resnet-study {args.command}: {err}", file=sys.stderr)
         return 2
-    except OSError as err:
-        if err.errno != errno.ENOSPC:
-            raise
-        print(f"resnet-study {args.command}: {disk_full_error(err.filename or 'the output folder')}", file=sys.stderr)
+    except OSError as err:  # a write the file system refused where no ``io.writing`` named the file
+        print(f"resnet-study {args.command}: {write_error(err)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"resnet-study {args.command}: interrupted; rerun the same command to resume", file=sys.stderr)

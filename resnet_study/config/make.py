@@ -12,7 +12,7 @@ from .values import check_value
 # Keys that were renamed: old -> new. A user who types the old name is told the new one.
 RENAMED = {"workers": "loader_workers"}
 # Keys added since run folders were first written, with the value that folders without them meant.
-ADDED = {"precision": "auto", "tensorboard": False, "model_options": {}}
+ADDED = {"precision": "auto", "tensorboard": False, "model_options": {}, "compile_mode": "default"}
 # Keys that still work but mean something said in today's keys (see ``migrate``): key -> (type, help).
 LEGACY = {
     "shortcut": (str | None, "A, B or C (section 3.3); none: the family's own, A on CIFAR (section 4.2)"),

@@ -14,7 +14,7 @@ import typing
 from dataclasses import dataclass, field, fields
 
 from ..errors import StudyError
-from .values import Normalize, Precision, check_device
+from .values import CompileMode, Normalize, Precision, check_device
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,7 @@ class RunConfig:
     tensorboard: bool = False  # also write TensorBoard scalars into the run folder (pip install tensorboard)
     channels_last: bool = True  # NHWC memory format for the net and its inputs
     compile: bool = False  # torch.compile the model
+    compile_mode: CompileMode = "default"  # with compile: torch.compile's mode; reduce-overhead: CUDA graphs
 
 
 SECTIONS = {"model": ModelConfig, "data": DataConfig, "optim": OptimConfig, "run": RunConfig}
@@ -168,6 +169,8 @@ class TrainConfig:
             if bad:
                 raise StudyError(f"{key.replace('_', '-')} must be finite numbers 0 or more; got {bad[0]}")
         check_device(run.device)
+        if run.compile_mode != "default" and not run.compile:
+            raise StudyError(f"compile-mode {run.compile_mode} is a mode of --compile; add --compile")
         if run.tensorboard and importlib.util.find_spec("tensorboard") is None:
             raise StudyError("--tensorboard needs the tensorboard package: pip install 'resnet-study[tensorboard]'")
         if self.data.loader_workers < 0:

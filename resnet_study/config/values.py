@@ -13,6 +13,8 @@ from ..errors import StudyError
 Normalize = Literal["pixel", "channel"]
 Precision = Literal["auto", "bf16", "fp16", "fp32"]
 PRECISIONS = typing.get_args(Precision)
+CompileMode = Literal["default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs"]  # torch.compile's
+CUDA_GRAPH_MODES = ("reduce-overhead", "max-autotune")  # the modes that capture CUDA graphs
 
 
 def epochs(iterations: int, batch_size: int, train_images: int) -> float:

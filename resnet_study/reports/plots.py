@@ -16,6 +16,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
+from ..io import atomic_path
 from ..models import model_info
 from ..paper import REPRODUCTIONS, TABLE6
 from .findings import label
@@ -245,5 +246,6 @@ def save(fig: plt.Figure, figures_dir, stem: str) -> list[str]:
     for path in paths:
         # No creation date in the PDF: redrawing the same tables gives the same files.
         metadata = {"CreationDate": None} if path.suffix == ".pdf" else None
-        fig.savefig(path, dpi=150, bbox_inches="tight", metadata=metadata)
+        with atomic_path(path) as tmp:  # a refused write: one sentence, and no half-drawn figure
+            fig.savefig(tmp, format=path.suffix[1:], dpi=150, bbox_inches="tight", metadata=metadata)
     return [str(p) for p in paths]

@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.ticker import FuncFormatter
 
+from ..io import atomic_path
 from .findings import label
 from .plots import TEST_LW, TRAIN_LW, color, line_style, theme
 
@@ -107,7 +108,8 @@ def block(size: tuple[float, float]) -> plt.Figure:
 def save_png(fig: plt.Figure, path: Path) -> Path:
     """Write ``fig`` at its own size (no trimming: it fills its box on the slide) at 200 dpi."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=200, metadata={"Software": None})
+    with atomic_path(path) as tmp:  # a refused write: one sentence, and no half-drawn figure
+        fig.savefig(tmp, format="png", dpi=200, metadata={"Software": None})
     plt.close(fig)
     return path
 

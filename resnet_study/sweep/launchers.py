@@ -31,7 +31,9 @@ class Cluster:
     signal_delay_s: int = 120  # the time-limit signal comes this long before the end: time to stop and requeue
 
 
-def _worker_process(sweep: Sweep, device: str | None, threads: int | None) -> None:
+def _worker_process(sweep: Sweep, device: str | None, threads: int | None, visible: str | None = None) -> None:
+    if visible is not None:  # before CUDA starts in this process or in torchrun's children
+        os.environ["CUDA_VISIBLE_DEVICES"] = visible
     if threads:
         import torch
         torch.set_num_threads(threads)
@@ -41,31 +43,45 @@ def _worker_process(sweep: Sweep, device: str | None, threads: int | None) -> No
         work(sweep, device, progress=False, log=lambda line: print(line, file=handle))
 
 
-def worker_devices(workers: int | None, runs_per_gpu: int) -> list[str | None]:
-    """One worker per visible GPU (times ``runs_per_gpu``), or ``workers`` on the CPU."""
-    import torch
+def worker_slots(workers: int | None, runs_per_gpu: int, nproc_per_run: int = 1,
+                 gpus: int | None = None) -> list[tuple[str | None, str | None]]:
+    """(device, CUDA_VISIBLE_DEVICES) of each worker. One worker per visible GPU (times
+    ``runs_per_gpu``), or ``workers`` on the CPU. A run of ``nproc_per_run`` > 1 processes needs as
+    many GPUs: each worker then sees its own ``nproc_per_run`` of them (torchrun's local ranks
+    0..n-1), so no GPU trains two processes of different runs unless ``runs_per_gpu`` asks for it.
+    ``gpus``: the visible GPU count (default: torch's)."""
+    if gpus is None:
+        import torch
 
-    gpus = torch.cuda.device_count()
-    if gpus:
-        count = workers or gpus * runs_per_gpu
-        return [f"cuda:{i % gpus}" for i in range(count)]
-    return [None] * (workers or 1)
+        gpus = torch.cuda.device_count()
+    if not gpus:
+        return [(None, None)] * (workers or 1)
+    if nproc_per_run == 1:
+        return [(f"cuda:{i % gpus}", None) for i in range(workers or gpus * runs_per_gpu)]
+    groups = gpus // nproc_per_run
+    if not groups:
+        raise StudyError(f"--nproc-per-run {nproc_per_run} needs {nproc_per_run} GPUs per run and this machine "
+                         f"shows {gpus}; use --nproc-per-run {gpus} or less")
+    count = workers or groups * runs_per_gpu
+    return [("cuda", ",".join(str((i % groups) * nproc_per_run + k) for k in range(nproc_per_run)))
+            for i in range(count)]
 
 
 def run_local(sweep: Sweep, workers: int | None, runs_per_gpu: int, log=print) -> None:
-    devices = worker_devices(workers, runs_per_gpu)
+    slots = worker_slots(workers, runs_per_gpu, sweep.nproc_per_run)
     started = time.time()
-    if len(devices) == 1:
-        if work(sweep, devices[0], log=log, report_progress=True) == 0:
+    if len(slots) == 1:  # this process: torchrun's children take the GPUs from 0
+        if work(sweep, slots[0][0], log=log, report_progress=True) == 0:
             log(progress_line(sweep, started))  # nothing trained: still say where the sweep stands
         return
-    cpu_threads = max(1, (os.cpu_count() or 1) // len(devices)) if devices[0] is None else None
+    cpu_threads = max(1, (os.cpu_count() or 1) // len(slots)) if slots[0][0] is None else None
     context = mp.get_context("spawn")
-    processes = [context.Process(target=_worker_process, args=(sweep, d, cpu_threads)) for d in devices]
+    processes = [context.Process(target=_worker_process, args=(sweep, device, cpu_threads, visible))
+                 for device, visible in slots]
     for p in processes:
         p.start()
-    log(f"[{sweep.name}] {len(processes)} workers on {', '.join(sorted({d or 'cpu' for d in devices}))}; "
-        f"logs in {Path(sweep.out) / 'logs'}")
+    places = sorted({visible and f"GPUs {visible}" or device or "cpu" for device, visible in slots})
+    log(f"[{sweep.name}] {len(processes)} workers on {', '.join(places)}; logs in {Path(sweep.out) / 'logs'}")
     try:
         while any(p.is_alive() for p in processes):
             log(progress_line(sweep, started))

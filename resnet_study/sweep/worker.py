@@ -3,6 +3,7 @@ and go on until every run is finished or failed, waiting for the runs that live 
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -93,8 +94,21 @@ def _failed_since(sweep: Sweep, model: str, seed: int, started: float) -> bool:
     return path.exists() and path.stat().st_mtime >= started
 
 
+def child_reason(stderr: str) -> str:
+    """Why a torchrun run failed, from its output: the first child's own sentence (``resnet-study
+    train: ...``), else the last line of a child's traceback, else the root cause's exit code."""
+    lines = [re.sub(r"^\[(default)?rank\d+\]:\s*", "", line).strip() for line in stderr.splitlines()]
+    lines = [line for line in lines if line and "ChildFailedError" not in line]
+    ours = [line for line in lines if line.startswith("resnet-study ")]
+    errors = [line for line in lines if re.match(r"([\w.]+\.)?\w*(Error|Exception)\b", line)]
+    exits = [re.match(r"exitcode\s*:\s*(-?\d+)", line) for line in lines]
+    codes = [f"a process ended with exit code {m[1]}" for m in exits if m]
+    return (ours[:1] or errors[-1:] or codes[-1:] or lines[-1:] or ["no output"])[0]
+
+
 def train_with_torchrun(cfg, out: Path, nproc: int, log=print) -> dict:
-    """One run as ``torchrun --nproc_per_node nproc``: DistributedDataParallel over nproc processes."""
+    """One run as ``torchrun --nproc_per_node nproc``: DistributedDataParallel over nproc processes
+    (on the GPUs that ``CUDA_VISIBLE_DEVICES`` leaves this worker, see ``launchers.worker_slots``)."""
     out.parent.mkdir(parents=True, exist_ok=True)
     request = out.parent / f".{out.name}.request.json"  # the child reads the checked config, not strings
     write_json(request, {"config": cfg.to_dict()})
@@ -108,8 +122,8 @@ def train_with_torchrun(cfg, out: Path, nproc: int, log=print) -> dict:
     summary = read_json(out / SUMMARY.file)
     # torchrun exits 1 for a failed child as for a diverged run: only the summary tells them apart.
     if result.returncode not in (0, 1) or summary is None or summary.get("status") not in FINISHED:
-        tail = (result.stderr.strip().splitlines() or ["no output"])[-1]
-        raise StudyError(f"torchrun for {out.name} failed with exit status {result.returncode}: {tail}")
+        raise StudyError(f"torchrun for {out.name} failed with exit status {result.returncode}: "
+                         f"{child_reason(result.stderr)}")
     log(result.stdout.strip().splitlines()[-1] if result.stdout.strip() else f"{out.name}: finished")
     return summary
 

@@ -45,26 +45,28 @@ class Summary(TypedDict):
     final_test_error: float | None  # on the test split (or the holdout), from the last evaluation
     best_test_error: float | None
     wall_seconds: float
-    images_per_second: float | None  # training images per second of timed training
-    diverged_at: NotRequired[int]  # the first iteration whose loss was not finite
+    images_per_second: float | None  # training images per second, warm (after each session's first logged row)
+    diverged_at: NotRequired[int]  # the first iteration whose loss was not finite (the earliest over processes)
+    skipped_steps: NotRequired[int]  # fp16: minibatches whose step the loss scaler skipped (not SGD steps)
 
 
 CONFIG = Artefact("config", "config.json", "start",
                   ("config", "schedule", "model", "dataset", "notes", "device", "cpu_threads", "precision",
                    "torch_version", "python_version", "commit", "started", "resume"))
 CURVES = Artefact("curves", "curves.csv", "logged",
-                  ("iteration", "epoch", "lr", "train_loss", "train_error", "test_error", "val_error"),
-                  optional=("val_error",), counter="curve_rows", stacked=True)
+                  ("iteration", "epoch", "lr", "train_loss", "train_error", "test_error", "val_error", "skipped_steps"),
+                  optional=("val_error", "skipped_steps"), counter="curve_rows", stacked=True)
 GRADIENTS = Artefact("gradients", "gradients.csv", "logged", ("iteration", "layer", "name", "grad_norm"),
                      counter="gradient_rows", stacked=True)  # also at iteration 0: the gradients at initialisation
 PROGRESS = Artefact("progress", "progress.json", "logged",
                     ("iteration", "iterations", "train_error", "test_error", "images_per_second", "seconds_left",
-                     "updated"))
+                     "updated", "skipped_steps"), optional=("skipped_steps",))
 EVENTS = Artefact("events", "events.out.tfevents.*", "logged", only_with="tensorboard")
 CHECKPOINT = Artefact("checkpoint", "checkpoint.pt", "checkpoint")
 PREVIOUS_CHECKPOINT = Artefact("previous checkpoint", "checkpoint.prev.pt", "checkpoint")
 RESPONSES = Artefact("responses", "responses.csv", "end", ("layer", "name", "std"), stacked=True)  # Fig. 7, done runs
-SUMMARY = Artefact("summary", "summary.json", "end", tuple(Summary.__annotations__), optional=("diverged_at",))
+SUMMARY = Artefact("summary", "summary.json", "end", tuple(Summary.__annotations__),
+                   optional=("diverged_at", "skipped_steps"))
 EVALUATION = Artefact("evaluation", "evaluation.json", "evaluate")  # with responses.csv, by `resnet-study evaluate`
 
 ARTEFACTS = (CONFIG, CURVES, GRADIENTS, PROGRESS, EVENTS, CHECKPOINT, PREVIOUS_CHECKPOINT, RESPONSES, SUMMARY,

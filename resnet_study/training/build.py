@@ -9,7 +9,9 @@ from ..data import make_loaders
 from ..errors import StudyError
 from ..models import create_model
 from .device import join_process_group, resolve_device
+from .optimizer import make_optimizer
 from .precision import Precision, device_precision, requested_precision
+from .speed import compile_network
 from .state import Parts
 
 
@@ -35,12 +37,10 @@ def build_parts(given: TrainConfig, rank: int, world: int, local_rank: int, log,
     torch.backends.cudnn.benchmark = cuda
     if cfg.run.channels_last:  # faster convolutions with cuDNN and with oneDNN on CPUs
         model = model.to(memory_format=torch.channels_last)
-    # SGD with momentum 0.9 and weight decay 1e-4 on every parameter (sections 3.4, 4.2).
-    optimizer = torch.optim.SGD(model.parameters(), lr=cfg.optim.lr, momentum=cfg.optim.momentum,
-                                weight_decay=cfg.optim.weight_decay, **({"fused": True} if cuda else {}))
+    optimizer = make_optimizer(model, cfg, device)  # SGD of sections 3.4, 4.2, safe under fp16's scaler
     network = model
     if world > 1:
         network = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if cuda else None)
-    forward = torch.compile(network) if cfg.run.compile else network
+    forward = compile_network(network, cfg, device, world)
     precision = Precision.on(device_precision(requested_precision(cfg), device), device)
     return Parts(cfg, device, loaders, model, forward, optimizer, precision)

@@ -2,8 +2,10 @@
 
 ``checkpoint.pt`` holds everything a run needs to go on as if it had never stopped: the net and
 optimiser, the loop's counters (``Progress``), the half-summed metrics of the logging interval,
-the RNG, the config, the data's fingerprint, the CPU thread count and fp16's loss scaler (older
-checkpoints have no ``scaler``: they were never fp16). ``net`` says how to rebuild
+the RNG, the config, the data's fingerprint, the CPU thread count, fp16's loss scaler (older
+checkpoints have no ``scaler``: they were never fp16) and the type of device that made it (older
+ones: ``""``). Every tensor is loaded to the CPU first, so a checkpoint reads the same on any device
+and the trainer moves it where it trains. ``net`` says how to rebuild
 and feed the net without the run folder (model name and options, input normalisation, precision),
 so ``create_model(name, weights="checkpoint.pt")`` needs nothing else. On disk it is one flat dict,
 as torchvision's reference trainer saves it.
@@ -37,6 +39,7 @@ class Checkpoint:
     cpu_threads: int
     net: dict = field(default_factory=dict)  # model, kwargs, normalize, mean, std, holdout, precision
     scaler: dict = field(default_factory=dict)  # fp16's GradScaler state (scale, growth tracker); {} otherwise
+    device: str = ""  # the type of device that made it: cpu, cuda, mps ("" before it was recorded)
 
     def to_dict(self) -> dict:
         state = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "progress"}
@@ -67,9 +70,9 @@ def save_checkpoint(folder: Path, checkpoint: Checkpoint) -> None:
             target.replace(folder / PREVIOUS_CHECKPOINT)
 
 
-def load_checkpoint(folder: Path, device, warn) -> Checkpoint | None:
-    """The newest readable checkpoint of ``folder`` (None when it has none); falls back to the
-    previous one, with a warning, when the newest is damaged."""
+def load_checkpoint(folder: Path, warn) -> Checkpoint | None:
+    """The newest readable checkpoint of ``folder``, its tensors on the CPU (None when it has none);
+    falls back to the previous one, with a warning, when the newest is damaged."""
     problems = []
     for path in (folder / CHECKPOINT, folder / PREVIOUS_CHECKPOINT):
         if not path.exists():
@@ -77,7 +80,7 @@ def load_checkpoint(folder: Path, device, warn) -> Checkpoint | None:
         try:
             with warnings.catch_warnings():  # garbage can look like a newer pickle protocol: a warning
                 warnings.simplefilter("ignore")
-                state = torch.load(path, map_location=device, weights_only=True)
+                state = torch.load(path, map_location="cpu", weights_only=True)  # readable on any device
         except Exception as err:  # truncated zip, bad pickle, wrong magic: all mean "damaged"
             problems.append(f"{path.name}: {type(err).__name__}")
             continue
@@ -90,21 +93,25 @@ def load_checkpoint(folder: Path, device, warn) -> Checkpoint | None:
                  f"{path.name} at iteration {state['iteration']}")
         return Checkpoint.from_dict(state)
     if problems:
-        raise StudyError(f"{folder / CHECKPOINT} is corrupt or truncated ({'; '.join(problems)}); delete the "
-                         f"checkpoint files to start the run over")
+        # Read to the CPU, a file fails the same way on every device: a damaged one, or one of another torch.
+        raise StudyError(f"{folder / CHECKPOINT} is corrupt or truncated ({'; '.join(problems)}); if another "
+                         f"torch version wrote it, resume with that version, else move the checkpoint files "
+                         f"aside to start the run over")
     return None
 
 
 def check_same_numerics(path: Path, checkpoint: Checkpoint, fingerprint: dict, data_dir: str,
                         device: torch.device) -> None:
-    """A checkpoint resumes only on the data and, on a CPU, the thread count it was made with."""
+    """A checkpoint resumes only on the data it was made with and, when a CPU made it and a CPU
+    resumes it, with the same thread count (another device changes the numbers anyway)."""
     data = checkpoint.data
     if data != fingerprint:
         raise StudyError(f"{path} was trained on other data ({data.get('images')} images, sha1 "
                          f"{str(data.get('sha1'))[:12]}) than {data_dir} holds "
                          f"({fingerprint['images']} images, sha1 {fingerprint['sha1'][:12]}); "
                          f"point --data-dir at the run's data or choose another --out")
-    if device.type == "cpu" and checkpoint.cpu_threads != torch.get_num_threads():
+    made_on_cpu = checkpoint.device in ("cpu", "")
+    if device.type == "cpu" and made_on_cpu and checkpoint.cpu_threads != torch.get_num_threads():
         raise StudyError(f"{path} was made with {checkpoint.cpu_threads} CPU threads and this process has "
                          f"{torch.get_num_threads()}, which changes the numbers; resume with "
                          f"OMP_NUM_THREADS={checkpoint.cpu_threads}")

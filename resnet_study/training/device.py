@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 import torch
@@ -68,3 +69,41 @@ def cpu_has_native_bf16(cpuinfo: str | Path = "/proc/cpuinfo") -> bool:
         return False
     return re.search(r"\b(avx512_bf16|amx_bf16)\b", flags) is not None
 
+
+
+def all_reduce_sum(world: int):
+    """A function that sums a tensor over ``world`` processes in place and returns it (itself for one)."""
+    def reduce(tensor):
+        if world > 1:
+            dist.all_reduce(tensor)
+        return tensor
+
+    return reduce
+
+
+def broadcast_buffers(model, world: int) -> None:
+    """Every process's BN statistics become process 0's, the ones its checkpoint saves: DDP keeps the
+    weights equal, but each process updates its running statistics on its own share of the batch."""
+    if world > 1:
+        for buffer in model.buffers():
+            dist.broadcast(buffer, 0)
+
+
+def first_of_all(first_bad, world: int):
+    """The earliest of every process's first non-finite iteration (-1 when none had one)."""
+    if world == 1:
+        return first_bad
+    none = torch.iinfo(first_bad.dtype).max
+    earliest = torch.where(first_bad < 0, torch.full_like(first_bad, none), first_bad)
+    dist.all_reduce(earliest, op=dist.ReduceOp.MIN)
+    return torch.where(earliest == none, torch.full_like(first_bad, -1), earliest)
+
+
+@contextmanager
+def process_group_of_run(joined: bool):
+    """Destroy the process group when the block ends, if this run made it (``joined``)."""
+    try:
+        yield
+    finally:
+        if joined and dist.is_initialized():
+            dist.destroy_process_group()

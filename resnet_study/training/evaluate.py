@@ -47,7 +47,7 @@ def run_responses(run: str | Path, batch_size: int = 256, device: str = "auto") 
     loaders = make_loaders(cfg, dev)
     model = build_model(cfg, loaders.description.get("classes")).to(dev)
     with writer_lock(run):
-        checkpoint = load_checkpoint(run, dev, print)
+        checkpoint = load_checkpoint(run, print)
         check_same_config(run, cfg.to_dict(), checkpoint.config, "checkpoint",
                           remedy="the checkpoint is not this run's; restore the run's own checkpoint.pt")
         restore(model, checkpoint.model, run / CHECKPOINT.file)

@@ -28,8 +28,10 @@ from . import hooks
 from .artefacts import CONFIG, CURVES, GRADIENTS, PROGRESS, RESPONSES, SUMMARY, Summary
 from .checkpoint import save_checkpoint
 from .build import build_model, build_parts
-from .device import distributed_env, sum_dtype
+from .device import all_reduce_sum, distributed_env, first_of_all, process_group_of_run, sum_dtype
+from .precision import scaled_step
 from .probes import gradient_norms
+from .speed import begin_step
 from .record import capture, resume, run_record
 from .runfolder import check_same_run, finished_summary, writer_lock
 from .state import Parts, Progress, Step
@@ -62,6 +64,7 @@ class Trainer:
     # ---- set-up ------------------------------------------------------------------------------
     def setup(self) -> Parts:
         """The run's parts (device, data, net, SGD, precision) and a run at iteration 0; writes nothing."""
+        self.joined = self.world > 1 and not dist.is_initialized()  # this run makes the process group: it ends it
         self.parts = build_parts(self.given, self.rank, self.world, self.local_rank, self.log, self.make_model)
         cfg, device = self.parts.cfg, self.parts.device
         deep = cfg.optim.warmup_depth is not None and model_info(cfg.model.name).depth >= cfg.optim.warmup_depth
@@ -91,6 +94,7 @@ class Trainer:
         """One SGD step on minibatch ``iteration``; loss and errors are summed into ``progress`` on the device."""
         parts, scaler = self.parts, self.parts.precision.scaler
         x, y = parts.loaders.train.batch(iteration)
+        begin_step(parts.cfg)  # CUDA graphs: the last step's outputs are read
         with parts.precision.autocast:
             logits = parts.forward(x)
             loss = F.cross_entropy(logits, y)
@@ -100,31 +104,19 @@ class Trainer:
         if record_gradients:
             scaler.unscale_(parts.optimizer)  # norms of the true gradients
             norms = gradient_norms(parts.model)
-        scaler.step(parts.optimizer)  # skipped by fp16's scaler when a gradient is not finite
-        scaler.update()
+        skipped, norms = scaled_step(scaler, parts.optimizer, norms)  # fp16's scaler skips a non-finite step
         # the host reads the sums once per logged row
-        step = Step(loss.detach().to(self.progress.metrics.dtype), (logits.argmax(1) != y).sum(), len(y), norms)
+        step = Step(loss.detach().to(self.progress.metrics.dtype), (logits.argmax(1) != y).sum(), len(y), norms,
+                    skipped)
         self.progress.add(step, iteration)
         return step
 
     @torch.no_grad()
     def evaluate(self, loader) -> float:
-        """Top-1 error of the net in eval mode on ``loader``'s images (all processes together)."""
-        model = self.parts.model
-        model.eval()
-        totals = torch.zeros(2, dtype=self.progress.metrics.dtype, device=self.parts.device)  # errors, images
-        for x, y in loader.eval_batches():
-            with self.parts.precision.autocast:
-                totals[0] += (model(x).argmax(1) != y).sum()
-            totals[1] += len(y)
-        model.train()
-        errors, count = self._all_reduce(totals).tolist()
-        return errors / count
-
-    def _all_reduce(self, tensor: torch.Tensor, op=None) -> torch.Tensor:
-        if self.world > 1:
-            dist.all_reduce(tensor, op=op or dist.ReduceOp.SUM)
-        return tensor
+        """Top-1 error of the net in eval mode on ``loader``'s images (all processes together, each
+        with process 0's BN statistics: the saved net's)."""
+        return hooks.top1_error(self.parts.model, loader, self.parts.precision.autocast, self.world,
+                                self.progress.metrics.dtype)
 
     # ---- the run -----------------------------------------------------------------------------
     def run(self) -> Summary:
@@ -132,7 +124,7 @@ class Trainer:
         if (finished := finished_summary(self.out, self.log)) is not None:
             return finished
         self.setup()  # loads the data: bad data stops here, before anything is written
-        with writer_lock(self.out) if self.main else contextlib.nullcontext():
+        with process_group_of_run(self.joined), writer_lock(self.out) if self.main else contextlib.nullcontext():
             # another writer may have changed the folder while the data loaded
             check_same_run(self.out, self.requested.to_dict())
             if (finished := finished_summary(self.out, self.log)) is not None:
@@ -141,6 +133,8 @@ class Trainer:
             if resumed is not None:
                 self.progress, precision = resumed
                 self.parts = dataclasses.replace(self.parts, precision=precision)
+            if self.parts.precision.scaler.is_enabled():  # in the precision the run goes on in
+                self.writer.present.add("skipped_steps")
             if self.main:
                 if not self.writer.path(CONFIG).exists():
                     self.writer.write(CONFIG, run_record(self.parts, self.requested, self.world))
@@ -155,24 +149,25 @@ class Trainer:
         bar = tqdm(total=cfg.optim.iterations, initial=s.iteration, disable=not self.show_bar, desc=cfg.model.name,
                    unit="it", dynamic_ncols=True)
         session_start = interval_start = time.perf_counter()
-        wall_before, timed_images = s.wall_seconds, 0
+        wall_before, timed_images, warmed = s.wall_seconds, 0, False  # a session's first interval warms up
         while s.iteration < cfg.optim.iterations and not s.stopped:
             it = s.iteration
             lr = hooks.learning_rate(cfg, it, s.warm)
             for group in self.parts.optimizer.param_groups:
                 group["lr"] = lr
-            step = self.train_step(it, record_gradients=self.main and (it == 0 or self._logs_at(it + 1)))
-            norms = step.gradient_norms
-            if it == 0 and self.main:
-                norms = self._record_gradients(0, norms)  # the gradients at initialisation
+            record = self.main and (s.gradients_due is not None or it == 0 or self._logs_at(it + 1))
+            step_norms = self.train_step(it, record_gradients=record).gradient_norms
+            label, norms = hooks.due_gradients(s, it, step_norms, record, self._logs_at(it + 1))
+            if label is not None:  # at initialisation, or owed by a step fp16's scaler skipped
+                self._record_gradients(label, step_norms)
             s.iteration = it = it + 1
             s.interval_images += batch
             timed_images += batch
             bar.update()
             if self._logs_at(it):
-                first_bad = self._all_reduce(s.first_bad.clone(), dist.ReduceOp.MAX if self.world > 1 else None)
-                s.train_seconds += time.perf_counter() - interval_start  # reading first_bad synchronised
-                s.images += timed_images
+                first_bad = s.first_bad.copy_(first_of_all(s.first_bad, self.world))  # every process's earliest
+                s.timed(time.perf_counter() - interval_start, timed_images, warmed)  # reading first_bad synced
+                warmed = True
                 if int(first_bad) >= 0:
                     s.stopped = True
                     self.log(f"{self.out}: loss became NaN or infinite at iteration {int(first_bad)}; "
@@ -197,11 +192,12 @@ class Trainer:
     def _row(self, iteration: int, lr: float) -> dict:
         """The curves.csv row of the interval ending at ``iteration``; evaluates at its interval."""
         s, loaders = self.progress, self.parts.loaders
-        loss_sum, errors = self._all_reduce(s.metrics).tolist()
+        loss_sum, errors = all_reduce_sum(self.world)(s.metrics).tolist()
         s.metrics.zero_()
         epoch = round(epochs(iteration, self.cfg.optim.batch_size, loaders.train_images), 4)
         row = {"iteration": iteration, "epoch": epoch, "lr": lr, "train_loss": loss_sum / s.interval_images,
                "train_error": errors / s.interval_images, "test_error": None}
+        row.update(s.skipped_steps(self.parts.precision.scaler))  # fp16: minibatches that were not steps
         s.interval_images = 0
         s.final_train_error = row["train_error"]
         if self._evaluates_at(iteration):
@@ -216,14 +212,16 @@ class Trainer:
         summary = Summary(status="diverged" if s.stopped else "done", iterations=s.iteration,
                           final_train_error=s.final_train_error, final_test_error=s.final_test_error,
                           best_test_error=s.best_test_error, wall_seconds=round(s.wall_seconds, 2),
-                          images_per_second=round(s.images / s.train_seconds, 1) if s.train_seconds else None)
+                          images_per_second=s.images_per_second())
         if s.stopped:
-            summary["diverged_at"] = int(s.first_bad)
+            summary["diverged_at"] = int(s.first_bad)  # the earliest over the processes (_train)
+        summary.update(s.skipped_steps(self.parts.precision.scaler))
+        frame = None if s.stopped else hooks.responses(self.parts.model, self.parts.loaders.eval, self.world)
         if self.main:
             save_checkpoint(self.out, capture(self.parts, s, self.requested))
             self.watch.close()
-            if summary["status"] == "done":
-                self.writer.write(RESPONSES, hooks.responses(self.parts.model, self.parts.loaders.eval))
+            if frame is not None:
+                self.writer.write(RESPONSES, frame)
             self.writer.write(SUMMARY, summary)
         if self.world > 1:
             dist.barrier()
@@ -241,7 +239,6 @@ class Trainer:
         """gradients.csv's rows of ``iteration``, when its step recorded ``norms``; None (they are written)."""
         if norms is not None:
             self.writer.append(GRADIENTS, hooks.gradient_rows(self.parts.model, norms, iteration), self.progress.rows)
-        return None
 
 
 def train(cfg: TrainConfig, out: str | Path, **kwargs) -> dict:

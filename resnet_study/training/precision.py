@@ -34,6 +34,15 @@ def choose_precision(requested: str, device_type: str, capability: tuple[int, in
     return "bf16" if device_type == "cpu" and cpu_bf16 else "fp32"
 
 
+def resumable_precision(started: str, device_type: str, checkpoint) -> str:
+    """The precision a run begun in ``started`` goes on in on a device of type ``device_type``: the
+    same one, on any device that computes it; one sentence naming ``checkpoint`` where none does."""
+    if device_type == "mps" and started == "bf16":
+        raise StudyError(f"{checkpoint} was trained in bf16, which the MPS device cannot compute; resume it on a "
+                         f"CUDA GPU or the CPU (--device cuda or cpu)")
+    return started
+
+
 def requested_precision(cfg) -> str:
     """The config's precision (``--no-amp`` became fp32 in ``config.migrate``)."""
     return cfg.run.precision
@@ -50,6 +59,29 @@ def autocast(precision: str, device: torch.device):
     if precision not in DTYPES:
         return contextlib.nullcontext()
     return torch.autocast(device.type, dtype=DTYPES[precision])
+
+
+def tf32_convolutions(precision: str, device: torch.device) -> bool:
+    """Whether ``precision``'s fp32 convolutions run as TF32 (10-bit mantissa) on ``device``: torch's
+    default for cuDNN on CUDA GPUs of compute capability 8.0 and above (A100, H100, RTX 30xx). A run
+    labelled fp32 there computes its convolutions at TF32, as most published GPU numbers did."""
+    return (precision == "fp32" and device.type == "cuda" and torch.backends.cudnn.allow_tf32
+            and torch.cuda.get_device_capability(device) >= (8, 0))
+
+
+def scaled_step(scaler: torch.amp.GradScaler, optimizer: torch.optim.Optimizer, norms=None):
+    """``optimizer``'s step through the loss scaler, and whether fp16's scaler skipped it (a gradient
+    was not finite): (an int64 () tensor on the device, 1 or 0, without a host sync, or None when no
+    scaler runs; ``norms``, the step's gradient norms, or None when it was skipped: not a step)."""
+    scaler.step(optimizer)
+    skipped = None
+    if scaler.is_enabled():
+        found = scaler._found_inf_per_device(optimizer)  # the scaler's own record; torch has no public accessor
+        skipped = (torch.stack([f.reshape(()) for f in found.values()]).sum() > 0).to(torch.int64)
+        if norms is not None and bool(skipped):  # a host sync, on the few steps that record norms
+            norms = None
+    scaler.update()  # forgets the step's record
+    return skipped, norms
 
 
 def grad_scaler(precision: str, device: torch.device) -> torch.amp.GradScaler:

@@ -3,7 +3,7 @@ which know nothing of runs or files (``evaluate`` applies them to run folders an
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Callable, Iterable
 
 import pandas as pd
 import torch
@@ -39,14 +39,16 @@ def _batches(images: Tensor | Iterable, batch_size: int) -> Iterable[Tensor]:
 
 
 @torch.no_grad()
-def layer_responses(model: nn.Module, images: Tensor | Iterable, batch_size: int = 256) -> pd.DataFrame:
+def layer_responses(model: nn.Module, images: Tensor | Iterable, batch_size: int = 256,
+                    reduce: Callable[[Tensor], Tensor] | None = None) -> pd.DataFrame:
     """Std of each 3x3 layer's response: the output of its BN, before the addition and ReLU.
 
     One row per 3x3 conv in forward order: ``layer`` (1-based), ``name`` (module path), ``std``
     over every element for all ``images`` (a tensor, or an iterable of batches or (x, y) pairs).
     The model stays in the mode the caller set; the paper's analysis uses ``model.eval()``.
     Sums are accumulated in float64 (float32 on MPS) inside the hook, before an in-place ReLU can
-    alter the output.
+    alter the output. ``reduce`` (an all-reduce across processes, each of which passed its share of
+    the images) sums the (layers, 3) tensor of counts, sums and sums of squares before the std.
     """
     layers = response_layers(model)
     device = next(model.parameters()).device
@@ -65,6 +67,8 @@ def layer_responses(model: nn.Module, images: Tensor | Iterable, batch_size: int
     finally:
         for handle in handles:
             handle.remove()
+    if reduce is not None:
+        sums = reduce(sums)
     count, total, squares = sums.cpu().unbind(1)
     mean = total / count
     std = (squares / count - mean * mean).clamp_min(0).sqrt()

@@ -15,7 +15,8 @@ from ..models import model_info
 from .artefacts import CHECKPOINT
 from .checkpoint import Checkpoint, check_same_numerics, load_checkpoint
 from .device import device_name
-from .precision import Precision, choose_precision, requested_precision
+from .optimizer import restore_optimizer
+from .precision import Precision, requested_precision, resumable_precision, tf32_convolutions
 from .runfolder import check_same_config, restore
 from .state import Parts, Progress
 
@@ -33,7 +34,9 @@ def run_record(parts: Parts, requested: TrainConfig, world: int) -> dict:
         "dataset": dict(loaders.description, processes=world), "notes": loaders.notes,
         "device": device_name(parts.device), "cpu_threads": torch.get_num_threads(),
         "precision": {"autocast": precision.name, "requested": requested_precision(cfg),
-                      "grad_scaler": precision.scaler.is_enabled(), "channels_last": cfg.run.channels_last},
+                      "grad_scaler": precision.scaler.is_enabled(), "channels_last": cfg.run.channels_last,
+                      "tf32_convolutions": tf32_convolutions(precision.name, parts.device),
+                      "compile_mode": cfg.run.compile_mode if cfg.run.compile else None},
         "torch_version": torch.__version__, "python_version": platform.python_version(),
         "commit": git_commit(), "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "resume": resume_exactness(parts.device),
@@ -66,23 +69,28 @@ def capture(parts: Parts, progress: Progress, requested: TrainConfig) -> Checkpo
     """A run's whole state, as ``save_checkpoint`` writes it."""
     return Checkpoint(progress, parts.model.state_dict(), parts.optimizer.state_dict(), torch.get_rng_state(),
                       requested.to_dict(), parts.loaders.fingerprint, torch.get_num_threads(), net_record(parts),
-                      parts.precision.scaler.state_dict())
+                      parts.precision.scaler.state_dict(), parts.device.type)
 
 
 def resume(out: Path, parts: Parts, start: Progress, requested: TrainConfig, log) -> tuple[Progress, Precision] | None:
     """The progress and precision of ``out``'s newest checkpoint, its net and optimiser restored into
     ``parts`` and its sums into ``start``'s tensors; None when there is none. One sentence when it
-    belongs to another run, other data or another CPU thread count."""
-    checkpoint = load_checkpoint(out, parts.device, log)
+    belongs to another run, other data or another CPU thread count, or when this device cannot
+    compute its precision. A checkpoint of any device resumes on any other."""
+    checkpoint = load_checkpoint(out, log)
     if checkpoint is None:
         return None
     path = out / CHECKPOINT.file
     check_same_config(out, requested.to_dict(), checkpoint.config, "checkpoint")
     check_same_numerics(path, checkpoint, parts.loaders.fingerprint, parts.cfg.data.data_dir, parts.device)
     restore(parts.model, checkpoint.model, path)
-    restore(parts.optimizer, checkpoint.optimizer, path)
+    restore_optimizer(parts.optimizer, checkpoint.optimizer, path)
     torch.set_rng_state(checkpoint.torch_rng.cpu())
-    return checkpoint.progress.onto(start), resumed_precision(out, parts, checkpoint, log)
+    precision = resumed_precision(out, parts, checkpoint, log)
+    if checkpoint.device and checkpoint.device != parts.device.type:
+        log(f"warning: {path} was made on {checkpoint.device} and the run goes on on {parts.device.type}: "
+            f"its numbers will differ slightly from an uninterrupted run's")
+    return checkpoint.progress.onto(start), precision
 
 
 def resumed_precision(out: Path, parts: Parts, checkpoint: Checkpoint, log) -> Precision:
@@ -91,7 +99,7 @@ def resumed_precision(out: Path, parts: Parts, checkpoint: Checkpoint, log) -> P
     precision, started = parts.precision, checkpoint.net.get("precision")
     if started and started != precision.name:
         log(f"{out}: going on in {started}, the precision the run started in")
-        precision = Precision.on(choose_precision(started, parts.device.type), parts.device)
+        precision = Precision.on(resumable_precision(started, parts.device.type, out / CHECKPOINT.file), parts.device)
     if checkpoint.scaler and precision.scaler.is_enabled():
         precision.scaler.load_state_dict(checkpoint.scaler)
     return precision

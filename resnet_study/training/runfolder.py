@@ -18,7 +18,7 @@ from .artefacts import CONFIG, FINISHED, LOCK, SUMMARY
 __all__ = ["FINISHED", "check_same_config", "check_same_run", "finished_summary", "read_config", "read_run_file",
            "restore", "writer_lock"]
 # Config keys a resumed run may change: where its data and process are, not what it trains.
-RUNTIME_KEYS = {"device", "download", "compile", "data_dir", "tensorboard"}
+RUNTIME_KEYS = {"device", "download", "compile", "compile_mode", "data_dir", "tensorboard"}
 
 
 def read_run_file(path: Path) -> dict:

@@ -36,6 +36,7 @@ class Step:
     errors: torch.Tensor  # () misclassified images of the minibatch
     images: int
     gradient_norms: torch.Tensor | None = None  # (conv layers,) L2 norms of the true gradients, when recorded
+    skipped: torch.Tensor | None = None  # int64 (): 1 when fp16's loss scaler skipped the step; None without one
 
 
 @dataclass
@@ -52,30 +53,55 @@ class Progress:
     final_train_error: float | None = None
     final_test_error: float | None = None
     best_test_error: float | None = None
-    images: int = 0  # images trained in timed intervals
+    images: int = 0  # images trained in timed intervals (warm: after each session's first logged interval)
     wall_seconds: float = 0.0
     train_seconds: float = 0.0
+    warmup_images: int = 0  # images and seconds of each session's first logged interval (cuDNN autotuning,
+    warmup_seconds: float = 0.0  # compilation, CUDA-graph capture)
+    gradients_due: int | None = None  # norms owed by a step fp16's scaler skipped: 0 at initialisation, -1 later
     metrics: torch.Tensor | None = None  # float64 (2,) (float32 on MPS): loss sum and errors of the interval
     first_bad: torch.Tensor | None = None  # int64 (): first iteration whose loss was not finite, -1 while none was
+    skipped: torch.Tensor | None = None  # int64 (): steps fp16's loss scaler skipped (a gradient was not finite)
 
     @classmethod
     def start(cls, device: torch.device, sum_dtype: torch.dtype, warm: bool = True) -> "Progress":
         """A run at iteration 0, its sums on ``device``."""
         return cls(warm=warm, rows={log.counter: 0 for log in LOGS},
                    metrics=torch.zeros(2, dtype=sum_dtype, device=device),
-                   first_bad=torch.full((), -1, dtype=torch.int64, device=device))
+                   first_bad=torch.full((), -1, dtype=torch.int64, device=device),
+                   skipped=torch.zeros((), dtype=torch.int64, device=device))
 
     def add(self, step: Step, iteration: int) -> None:
         """Sum ``step`` (minibatch ``iteration``) into the interval, on the device (no host sync)."""
         self.metrics += torch.stack([step.loss * step.images, step.errors.to(self.metrics.dtype)])
         bad = (self.first_bad < 0) & ~torch.isfinite(step.loss)
         self.first_bad.copy_(torch.where(bad, iteration + 1, self.first_bad))
+        if step.skipped is not None:
+            self.skipped += step.skipped
+
+    def skipped_steps(self, scaler) -> dict:
+        """{"skipped_steps": n} for a run with fp16's loss ``scaler`` (a host sync), else {}."""
+        return {"skipped_steps": int(self.skipped)} if scaler.is_enabled() else {}
+
+    def timed(self, seconds: float, images: int, warm: bool) -> None:
+        """Count a logged interval's training time and images, as warm-up or warm."""
+        if warm:
+            self.train_seconds, self.images = self.train_seconds + seconds, self.images + images
+        else:
+            self.warmup_seconds, self.warmup_images = self.warmup_seconds + seconds, self.warmup_images + images
+
+    def images_per_second(self) -> float | None:
+        """The warm training rate; for a run that never got past its warm-up intervals, theirs."""
+        images, seconds = (self.images, self.train_seconds) if self.train_seconds else \
+            (self.warmup_images, self.warmup_seconds)
+        return round(images / seconds, 1) if seconds else None
 
     def to_dict(self) -> dict:
         """The checkpoint's flat keys (``curve_rows``, ``gradient_rows``: the logs' counters); tensors on the CPU."""
         counters = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
-                    if f.name not in ("rows", "metrics", "first_bad")}
-        return {**counters, **self.rows, "metrics": self.metrics.cpu(), "first_bad": self.first_bad.cpu()}
+                    if f.name not in ("rows", "metrics", "first_bad", "skipped")}
+        return {**counters, **self.rows, "metrics": self.metrics.cpu(), "first_bad": self.first_bad.cpu(),
+                "skipped": self.skipped.cpu()}
 
     @classmethod
     def keys(cls) -> set[str]:
@@ -90,6 +116,9 @@ class Progress:
                    rows={log.counter: int(state.get(log.counter, 0)) for log in LOGS})
 
     def onto(self, start: "Progress") -> "Progress":
-        """This progress with its sums copied into ``start``'s tensors (their device and dtype)."""
-        return dataclasses.replace(self, metrics=start.metrics.copy_(self.metrics),
-                                   first_bad=start.first_bad.copy_(self.first_bad))
+        """This progress with its sums copied into ``start``'s tensors (their device and dtype: a
+        checkpoint's float64 sums become float32 on the CPU for MPS, which has none)."""
+        skipped = self.skipped if self.skipped is not None else torch.zeros((), dtype=torch.int64)  # older ones
+        return dataclasses.replace(self, metrics=start.metrics.copy_(self.metrics.to(start.metrics.dtype)),
+                                   first_bad=start.first_bad.copy_(self.first_bad),
+                                   skipped=start.skipped.copy_(skipped))

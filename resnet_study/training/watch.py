@@ -18,17 +18,18 @@ from .artefacts import EVENTS as EVENTS_FILES
 EVENTS = EVENTS_FILES.file
 # curves.csv column -> TensorBoard tag (the step is the iteration)
 TAGS = {"train_loss": "train/loss", "train_error": "train/error", "test_error": "eval/test_error",
-        "val_error": "eval/val_error", "lr": "lr"}
+        "val_error": "eval/val_error", "lr": "lr", "skipped_steps": "train/skipped_steps"}
 
 
 def progress_record(row: dict, progress, iterations: int, batch: int) -> dict:
     """progress.json after the logged ``row``: iteration of ``iterations``, the latest errors, the
     images/s of timed training and the seconds left at that rate (``batch`` images per iteration)."""
-    rate = progress.images / progress.train_seconds if progress.train_seconds else None
+    rate = progress.images_per_second()  # warm, after the session's first logged interval
     return {"iteration": progress.iteration, "iterations": iterations, "train_error": row["train_error"],
-            "test_error": progress.final_test_error, "images_per_second": round(rate, 1) if rate else None,
+            "test_error": progress.final_test_error, "images_per_second": rate,
             "seconds_left": round((iterations - progress.iteration) * batch / rate, 1) if rate else None,
-            "updated": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+            "updated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            **({"skipped_steps": row["skipped_steps"]} if "skipped_steps" in row else {})}
 
 
 class RunWatch:

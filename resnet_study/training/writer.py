@@ -7,12 +7,11 @@ back to the counts of its checkpoint, so the folder always tells the story of on
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Iterable
 
 from ..errors import StudyError
-from ..io import disk_space_sentences, write_csv, write_json
+from ..io import append_rows, write_csv, write_json
 from .artefacts import LOGS, Artefact
 
 
@@ -23,11 +22,7 @@ class RowLog:
         self.path, self.columns = path, columns
 
     def append(self, rows: list[dict]) -> None:
-        with disk_space_sentences(self.path), open(self.path, "a", newline="") as handle:
-            writer = csv.DictWriter(handle, self.columns, lineterminator="\n")
-            if handle.tell() == 0:
-                writer.writeheader()
-            writer.writerows(rows)
+        append_rows(self.path, self.columns, rows)
 
     def truncate(self, rows: int) -> None:
         """Keep the header and the first ``rows`` rows: what the checkpoint being resumed saw."""

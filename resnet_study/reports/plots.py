@@ -116,8 +116,8 @@ def error_curves(curves: pd.DataFrame, panels: list[list[str]], titles: list[str
             if run.empty:
                 continue
             tests = run.dropna(subset=["test_error"])
-            style = dict(color=color(model), label=label(model) + (f" (diverged at {diverged[model]})"
-                                                                   if model in diverged else ""))
+            named = f"{label(model)} (diverged at {diverged[model]})" if model in diverged else label(model)
+            style = dict(color=color(model), label=named)
             if split_axes:
                 axes[0][0].plot(run[x], 100 * run.train_error, ls="--", lw=TRAIN_LW, **style)
                 axes[0][1].plot(tests[x], 100 * tests.test_error, lw=TEST_LW, **style)
@@ -127,10 +127,9 @@ def error_curves(curves: pd.DataFrame, panels: list[list[str]], titles: list[str
                 ax.plot(tests[x], 100 * tests.test_error, lw=TEST_LW, **style)
         missing = [m for m in group if m not in set(mean.model)]
         if missing and not split_axes:  # in the title, where no legend or curve can cover it
-            not_run = [label(m) for m in missing if m not in diverged]
-            said = [f"{label(m)} diverged at {diverged[m]}" for m in missing if m in diverged] + (
-                [f"not run: {', '.join(not_run)}"] if not_run else [])
-            titles = [*titles[:p], f"{titles[p]} ({', '.join(said)})", *titles[p + 1:]]
+            not_run = ", ".join(label(m) for m in missing if m not in diverged)
+            said = [f"{label(m)} diverged at {diverged[m]}" for m in missing if m in diverged] + [f"not run: {not_run}"]
+            titles = [*titles[:p], f"{titles[p]} ({', '.join(said[:-1] if not not_run else said)})", *titles[p + 1:]]
             if len(missing) == len(group):
                 axes[0][p].set_xticks([])
     names = ["training error (%)", f"{test_label} error (%)"] if split_axes else titles

@@ -147,3 +147,31 @@ def kill_then_resume(command: list[str], out: Path, *, lines: int = 0, timeout: 
     assert done.returncode == 0, done.stderr
     assert "resuming at iteration" in done.stdout
     return done
+
+
+def make_font(path: Path, family: str = "NanumGothic", chars: str = "가나다한국어") -> Path:
+    """A TrueType font named ``family`` with a one-em box for each of ``chars`` (a stand-in for
+    a Hangul font, whose syllables are one em wide)."""
+    from fontTools.fontBuilder import FontBuilder
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+
+    names = [".notdef", "space"] + [f"uni{ord(c):04X}" for c in chars]
+    pen = TTGlyphPen(None)
+    pen.moveTo((100, 0))
+    pen.lineTo((100, 700))
+    pen.lineTo((800, 700))
+    pen.lineTo((800, 0))
+    pen.closePath()
+    box, empty = pen.glyph(), TTGlyphPen(None).glyph()
+    font = FontBuilder(1000, isTTF=True)
+    font.setupGlyphOrder(names)
+    font.setupCharacterMap({32: "space", **{ord(c): f"uni{ord(c):04X}" for c in chars}})
+    font.setupGlyf({n: empty if n == "space" else box for n in names})
+    font.setupHorizontalMetrics({n: (300, 0) if n == "space" else (1000, 100) for n in names})
+    font.setupHorizontalHeader(ascent=880, descent=-120)
+    font.setupNameTable({"familyName": family, "styleName": "Regular"})
+    font.setupOS2(sTypoAscender=880, sTypoDescender=-120, usWinAscent=880, usWinDescent=120)
+    font.setupPost()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    font.save(str(path))
+    return path

@@ -58,3 +58,67 @@ def test_table6_and_text():
     assert found[0].verdict == "differs" and "+0.0 to +23.0 points" in found[0].ours
     text = findings.as_text(found)
     assert text.startswith("Paper: Table 6") and "Ours:" in text and "Why:" in text
+
+
+def test_a_diverged_plain_net_is_named_and_counts_as_degradation():
+    table = runs({"cifar_plain20": (0.26, 0.3), "cifar_plain32": (0.45, 0.5), "cifar_plain44": (0.57, 0.6),
+                  "cifar_plain56": (None, None)})
+    table.loc[table.model == "cifar_plain56", ["status", "iterations"]] = ["diverged", 500]
+    plain = findings.degradation(table, PLAIN, RESNET)[0]
+    assert plain.verdict == "agrees" and plain.values.endswith("plain-44 57.0% → plain-56 diverged at iteration 500")
+    assert "plain-56 could not be trained at all: the degradation at its strongest" in plain.ours
+
+
+def seeded_runs() -> pd.DataFrame:
+    """Three seeds; plain-56 diverged in every seed, ResNet-44 in one; ResNet-56 has one run done,
+    one failed and one never run; ResNet-110 has no row at all for seed 2."""
+    rows = []
+    for i, model in enumerate(PLAIN + RESNET + ["cifar_resnet110"]):
+        for seed in (0, 1, 2):
+            status, at = "done", None
+            if model == "cifar_plain56":
+                status, at = "diverged", 800 + seed
+            elif model == "cifar_resnet44" and seed == 2:
+                status, at = "diverged", 300
+            elif model == "cifar_resnet56" and seed:
+                status = "failed" if seed == 1 else "queued"
+            elif model == "cifar_resnet110" and seed == 2:
+                continue
+            train = 0.3 + 0.1 * i if i < 4 else 0.33 - 0.02 * i
+            error = (train, train + 0.05)
+            rows.append(dict(model=model, seed=seed, status=status, iterations=at or 2900, diverged_at=at,
+                             final_train_error=error[0] if status == "done" else None,
+                             final_test_error=error[1] if status == "done" else None, dataset="CIFAR-10 subset",
+                             train_images=4653, epochs=40.0, test_error_on="holdout"))
+    return pd.DataFrame(rows)
+
+
+def test_means_over_seeds_say_k_of_n_and_name_every_diverged_failed_and_missing_run():
+    from resnet_study.reports import outcomes, plots
+
+    table = seeded_runs()
+    plain, resnet_train, _, pairs = findings.degradation(table, PLAIN, RESNET)
+    assert "plain-56 seed 0 diverged at iteration 800; plain-56 seed 1 diverged at iteration 801" in plain.ours
+    assert plain.verdict == "agrees" and "the degradation at its strongest" in plain.ours
+    assert "ResNet-44 21.0% (2 of 3 runs)" in resnet_train.ours and "ResNet-56 19.0% (1 of 3 runs)" in resnet_train.ours
+    assert "ResNet-44 seed 2 diverged at iteration 300" in resnet_train.ours
+    assert "ResNet-56: 1 failed and 1 missing of 3 runs" in resnet_train.ours
+    assert pairs.verdict == "agrees" and "ResNet-56 19.0% (1 of 3 runs) vs plain-56 seed 0 diverged" in pairs.ours
+    table6 = findings.table6(table)[0]
+    assert "ResNet-110 22.0% (2 of 3 runs)" in table6.ours and "ResNet-110: 1 missing of 3 runs" in table6.ours
+    cells = plots.table6_frame(table, split="holdout")["ours: holdout error (%)"]
+    assert cells["ResNet-56"] == "24.00 (1 of 3 runs)" and cells["ResNet-110"].endswith("± 0.00 (2 of 3 runs)")
+    assert len(outcomes.gaps(table)) == 4  # plain-56, ResNet-44, ResNet-56 (failed and missing), ResNet-110
+
+
+def test_a_figure_names_a_diverged_run_in_its_legend_or_title():
+    from resnet_study.reports import plots
+
+    table = seeded_runs()
+    curves = pd.DataFrame([dict(model=m, seed=0, iteration=i, train_error=0.5, test_error=0.5)
+                           for m in ("cifar_plain20", "cifar_resnet44") for i in (100, 200)])
+    fig = plots.error_curves(curves, [["cifar_plain20", "cifar_plain56"], ["cifar_resnet44"]], ["plain", "ResNet"],
+                             sweep="make cifar-study", runs=table)
+    legends = [t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts()]
+    assert "ResNet-44 (diverged at iteration 300)" in legends
+    assert "plain-56 diverged at iteration 800, iteration 801, iteration 802" in fig.axes[0].get_title()

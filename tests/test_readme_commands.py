@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from packaging.version import Version
 import torch
 from setuptools.config.pyprojecttoml import read_configuration
 
@@ -65,8 +66,12 @@ TABLE = [
           "JupyterLab waits for a browser; figures, slides and the refresh take minutes"),
     Check(r"make gpu-data CIFAR=data", "make", "copies the 16 MB subset into .gpu/data"),
     Check(r"python3 scripts/gpu_check\.py --data \.gpu/data --out \S+", "parse", "needs a GPU"),
-    Check(r"python3 -m venv \.venv", "venv", "without pip: installing needs the network"),
+    Check(r"python3 -m venv (\.venv|/tmp/floor)", "venv",
+          "without pip, in the scratch folder: installing needs the network"),
     Check(r"\.venv/bin/pip install .*", "pip", "the network: pip parses the options, pyproject has the extras"),
+    Check(r"/tmp/floor/bin/pip install .*", "floor", "the network: as pip, and its pins are pyproject.toml's floors"),
+    Check(r"RESNET_STUDY_FLOOR_PYTHON=\S+ \.venv/bin/pytest -m slow (\S+)", "collect",
+          "needs the floor's environment: its slow tests are collected"),
     Check(r"touch \.venv/\.installed", "run"),
     Check(rf"{RS} train --model cifar_plain56 --out runs/plain56", "parse",
           "the paper's recipe on a CPU takes days; the next line trains the same code path"),
@@ -199,9 +204,13 @@ def check_command(words, check: Check, monkeypatch, stamp: Path) -> None:
         exec(compile(words, "README.md", "exec"), {})
     elif check.how.startswith("make"):
         printed(make(words, dry=check.how.startswith("make -n"), stamp=stamp), check, monkeypatch)
-    elif check.how == "venv":  # the venv, without pip; make then skips its setup once the stamp is touched
-        subprocess.run([*words[:3], "--without-pip", *words[3:]], check=True)
-    elif check.how == "pip":  # its options are pip's; the extras it installs are pyproject.toml's
+    elif check.how == "venv":  # the venv, without pip, in the scratch folder; make then skips its set-up once
+        subprocess.run([*words[:3], "--without-pip", Path(words[3]).name], check=True)  # the stamp is touched
+    elif check.how == "collect":  # the README's slow tests exist and are marked slow
+        listed = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-m", "slow", "-p",
+                                 "no:cacheprovider", str(ROOT / words[-1])], capture_output=True, text=True)
+        assert listed.returncode == 0 and "::" in listed.stdout, f"{words[-1]} collects no slow test"
+    elif check.how in ("pip", "floor"):  # its options are pip's; the extras it installs are pyproject.toml's
         helped = subprocess.run([sys.executable, "-m", "pip", "install", "--help"], capture_output=True, text=True)
         unknown = [w for w in words if w.startswith("-")
                    and not re.search(rf"(^|[\s,]){re.escape(w)}\b", helped.stdout, re.M)]
@@ -209,6 +218,11 @@ def check_command(words, check: Check, monkeypatch, stamp: Path) -> None:
         extras = re.findall(r"^\.\[(.*)\]$", words[-1])
         declared = read_configuration("pyproject.toml")["project"]["optional-dependencies"]
         assert set(",".join(extras).split(",")) - {""} <= set(declared), f"{extras}; pyproject.toml has {declared}"
+        if check.how == "floor":  # the floor it installs is the one pyproject.toml declares
+            floors = dict(re.findall(r"^([\w-]+)>=([\w.]+)", "\n".join(
+                read_configuration("pyproject.toml")["project"]["dependencies"]), re.M))
+            pins = dict(w.split("==") for w in words if "==" in w)
+            assert all(Version(pins[k]) == Version(v) for k, v in floors.items() if k in pins), (pins, floors)
     elif words[0] == "touch":
         subprocess.run(words, check=True)
         assert make(["make", "setup"], dry=True, stamp=Path(words[1])) == []  # nothing left to install

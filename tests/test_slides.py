@@ -13,6 +13,8 @@ from pptx import Presentation
 from resnet_study.reports import pdf_deck, plots, registry, slides
 from resnet_study.reports.deck import Sources
 
+from helpers import make_font
+
 ROOT = Path(__file__).resolve().parents[1]
 CIFAR, IMAGENET = ROOT / "results" / "cifar_study", ROOT / "results" / "imagenette_study"
 HANGUL = re.compile("[\uac00-\ud7a3]")
@@ -105,6 +107,75 @@ def test_every_number_presented_as_ours_is_in_the_tables_it_read(decks):
         for table in tables:  # the "ours" column: from runs.csv
             ours = [table.cell(r, len(table.columns) - 1).text for r in range(1, len(table.rows))]
             assert {f"{v}%" for v in ours if v != "—"} <= values
+
+
+def test_no_text_runs_past_its_box_or_the_page_in_either_language(decks, tmp_path):
+    """PPTX: every text box lies on the page and its lines, wrapped at its font size, fit its
+    height. PDF: every text drawn, measured by matplotlib's renderer, lies on the page inside a
+    0.1-inch edge; Korean pages in a stand-in font whose Hangul is one em wide, as real ones are."""
+    import matplotlib.pyplot as plt
+    from matplotlib import font_manager
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from pptx.util import Emu
+
+    from resnet_study.reports import layout
+
+    _, built = decks
+    for lang, (pages, pptx, _) in built.items():
+        deck = Presentation(pptx)
+        for number, slide in enumerate(deck.slides, 1):
+            for shape in slide.shapes:
+                where = f"{lang} slide {number}: {shape.name}"
+                assert shape.left + shape.width <= deck.slide_width, where
+                assert shape.top + shape.height <= deck.slide_height, where
+                if shape.has_text_frame and shape.text_frame.text:
+                    run = shape.text_frame.paragraphs[0].runs[0]
+                    pt, width = run.font.size.pt, Emu(shape.width).inches - 0.2 - (0.3 if run.font.bold else 0)
+                    lines = [part for p in shape.text_frame.paragraphs for part in layout.wrap(p.text, width, pt)]
+                    height = len(lines) * pt * layout.LINE_SPACING / 72 + 0.1  # as layout.wrapped, with inner margins
+                    assert height <= Emu(shape.height).inches + 1e-6, where
+        hangul = "".join(sorted({c for page in pages for text in [page.title, *page.lines, *page.body,
+                                                                   *sum(page.table or [], [])] for c in text
+                                 if HANGUL.match(c)}))
+        family = ["DejaVu Sans"]
+        if hangul:
+            font_manager.fontManager.addfont(str(make_font(tmp_path / "hangul.ttf", "Hangul Stand-in", hangul)))
+            family = ["Hangul Stand-in", "DejaVu Sans"]
+        with plt.rc_context({"font.family": family}):
+            for number, page in enumerate(pages, 1):
+                fig = pdf_deck.page(page)
+                renderer = FigureCanvasAgg(fig).get_renderer()  # measured as drawn, whatever canvas it had
+                inside = fig.bbox.padded(-0.1 * fig.dpi)
+                texts = fig.texts + [t for ax in fig.axes for t in ax.texts]
+                for text in texts:
+                    extent = text.get_window_extent(renderer)
+                    assert inside.contains(extent.x0, extent.y0) and inside.contains(extent.x1, extent.y1), (
+                        f"{lang} page {number}: {text.get_text()[:60]!r} runs past the page")
+                plt.close(fig)
+
+
+def test_a_diverged_plain_net_is_a_slide_of_its_own_not_a_gap(tmp_path):
+    import shutil
+
+    cifar = tmp_path / "cifar"
+    shutil.copytree(CIFAR, cifar)
+    runs = pd.read_csv(cifar / "runs.csv")
+    deep = runs.model == "cifar_plain56"
+    runs.loc[deep, ["status", "iterations", "final_train_error", "final_test_error"]] = ["diverged", 812, None, None]
+    runs.loc[runs.model == "cifar_resnet110", ["status", "iterations", "final_test_error"]] = ["diverged", 300, None]
+    runs.to_csv(cifar / "runs.csv", index=False)
+    pages, pptx, _ = slides.build(Sources(cifar=cifar, imagenet=IMAGENET), tmp_path, "en")
+    titles = [page.title for page in pages]
+    assert "Deeper plain nets train worse: plain-56 diverged at iteration 812, plain-20 trained to 26% error" in titles
+    assert "Shortcuts remove the degradation: ResNet-56 trains to 31% error, plain-56 diverged at iteration 812" \
+        in titles
+    data = pages[0].lines[-1]  # the data line names every run that did not finish
+    assert "plain-56 diverged at iteration 812" in data and "ResNet-110 diverged at iteration 300" in data
+    claims = [" ".join(row) for page in pages for row in page.table or []]
+    assert any("plain-44 56.6% → plain-56 diverged at iteration 812" in row and "agrees" in row for row in claims)
+    assert not any("Fig. 1" in line and "missing" in line.lower() for page in pages for line in page.body)
+    table6 = next(page.table for page in pages if page.table and page.table[0][0] == "net")
+    assert table6[-1][0] == "ResNet-110" and table6[-1][-1] == "diverged"
 
 
 def test_missing_results_folder_is_one_sentence_and_no_deck(tmp_path):

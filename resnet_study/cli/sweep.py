@@ -37,21 +37,29 @@ def add_parser(sub) -> None:
     sweep.add_argument("--cpus-per-job", type=int, default=4)
     sweep.add_argument("--array-parallelism", type=int, default=64, help="SLURM array tasks at once")
     sweep.add_argument("--no-wait", action="store_true", help="submit and return; rerun to collect")
+    sweep.add_argument("--new-recipe", action="store_true",
+                       help="--out holds another grid or settings: move its sweep.json, tables and the run folders "
+                            "that differ to OUT/previous-N, keep the runs that match, and start this recipe there")
     add_config_flags(sweep)
     sweep.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..sweep import Cluster, collect, cpu_estimate, run_local, run_submitit
+    from ..sweep.recipe import check_recipe, set_aside
 
     sweep = make_sweep(args)
+    if not args.new_recipe:
+        check_recipe(sweep)  # one recipe per folder: another one is refused before anything is written
     sweep.check_data()  # a missing data set is one sentence for the sweep, not a failure per run
-    sweep.save()  # OUT/sweep.json: `resnet-study status OUT` lists every run, queued ones too
     if estimate := cpu_estimate(sweep):
         print(f"note: {estimate.text}")
         if estimate.hours >= ASK_HOURS and sys.stdin.isatty() and not _confirm("start it anyway? [y/N] "):
             print("not started; nothing was written")
             return 0
+    if args.new_recipe:
+        set_aside(sweep)
+    sweep.save()  # OUT/sweep.json: `resnet-study status OUT` lists every run, queued ones too
     if args.launcher == "local":
         run_local(sweep, args.workers, args.runs_per_gpu)
     else:

@@ -1,7 +1,9 @@
 """A DataLoader-backed loader with the interface of ``DeviceLoader``: ``batch(iteration)``.
 
 Decoding JPEGs needs worker processes; the epoch order is a seeded permutation, each global
-batch is split across DDP ranks, and a resumed run restarts the epoch at its position.
+batch is split across DDP ranks, and a resumed run restarts the epoch at its position. Each
+image's augmentation draws from its own generator, seeded by (seed, epoch, image index): the same
+crops, flips and colours whatever the number of worker processes and wherever a run resumed.
 """
 
 from __future__ import annotations
@@ -26,11 +28,30 @@ def worker_sentences():
         raise StudyError(sentence.removeprefix(f"{StudyError.__module__}.{StudyError.__name__}: ")) from None
 
 
-class EpochBatches(Sampler[list[int]]):
-    """This rank's share of each global batch of one epoch, from batch ``start`` on."""
+class SeededSamples(Dataset):
+    """``dataset[index]`` with torch's random numbers seeded by the key's sample seed:
+    ``SeededSamples(d)[(index, sample_seed)]`` is the same in any process, in any order."""
+
+    def __init__(self, dataset: Dataset) -> None:
+        self.dataset = dataset
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __getitem__(self, key: tuple[int, int]):
+        index, sample_seed = key
+        with torch.random.fork_rng(devices=[]):  # leaves the caller's generator as it was (0 workers)
+            torch.manual_seed(sample_seed)
+            return self.dataset[index]
+
+
+class EpochBatches(Sampler[list[tuple[int, int]]]):
+    """This rank's share of each global batch of one epoch, from batch ``start`` on, as
+    (image index, sample seed) keys of ``SeededSamples``."""
 
     def __init__(self, size: int, batch_size: int, seed: int, epoch: int, start: int, rank: int, world: int) -> None:
         self.size, self.batch_size, self.start, self.rank, self.world = size, batch_size, start, rank, world
+        self.seed, self.epoch = seed, epoch
         self.order = torch.randperm(size, generator=torch.Generator().manual_seed(_mix(seed, epoch)))
 
     def __len__(self) -> int:
@@ -38,7 +59,8 @@ class EpochBatches(Sampler[list[int]]):
 
     def __iter__(self):
         for b in range(self.start, self.size // self.batch_size):
-            yield self.order[b * self.batch_size:(b + 1) * self.batch_size][self.rank::self.world].tolist()
+            indices = self.order[b * self.batch_size:(b + 1) * self.batch_size][self.rank::self.world].tolist()
+            yield [(i, _mix(self.seed, self.epoch, i)) for i in indices]
 
 
 class FolderLoader:
@@ -53,8 +75,8 @@ class FolderLoader:
         self.rank, self.world, self.channels_last = rank, world, channels_last
         self._iterator, self._next = None, None
 
-    def _loader(self, **kwargs) -> DataLoader:
-        return DataLoader(self.dataset, num_workers=self.loader_workers, pin_memory=self.device.type == "cuda",
+    def _loader(self, dataset: Dataset, **kwargs) -> DataLoader:
+        return DataLoader(dataset, num_workers=self.loader_workers, pin_memory=self.device.type == "cuda",
                           persistent_workers=False, **kwargs)
 
     def _to_device(self, x: torch.Tensor, y: torch.Tensor):
@@ -68,8 +90,9 @@ class FolderLoader:
         if self._next != (epoch, position):
             sampler = EpochBatches(len(self.dataset), self.global_batch, self.seed, epoch, position, self.rank,
                                    self.world)
-            generator = torch.Generator().manual_seed(_mix(self.seed, epoch, position, self.rank))
-            self._iterator = iter(self._loader(batch_sampler=sampler, generator=generator))
+            # A generator of its own, so that starting workers draws nothing from torch's global one.
+            self._iterator = iter(self._loader(SeededSamples(self.dataset), batch_sampler=sampler,
+                                               generator=torch.Generator().manual_seed(self.seed)))
         with worker_sentences():
             x, y = next(self._iterator)
         self._next = (epoch, position + 1) if position + 1 < self.steps_per_epoch else None
@@ -78,5 +101,5 @@ class FolderLoader:
     def eval_batches(self, batch_size: int = 250):
         shard = list(range(self.rank, len(self.dataset), self.world))
         with worker_sentences():
-            for x, y in self._loader(batch_size=batch_size, sampler=shard):
+            for x, y in self._loader(self.dataset, batch_size=batch_size, sampler=shard):
                 yield self._to_device(x, y)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..paper import FIG6_RESNET, pairs
-from . import findings, slide_figures, tables
+from . import findings, outcomes, slide_figures, tables
 
 FIGURE_SIZE = (12.33, 4.45)  # inches: the figure box of a 13.33 x 7.5 in slide (92% of its width)
 
@@ -118,10 +118,12 @@ class Deck:
         return self.s[key].format(**values)
 
     def data_line(self, runs: pd.DataFrame) -> str:
+        """What the runs trained on, and every run that did not finish: a diverged net is a result."""
         done = runs[runs.status == "done"]
         first = done.iloc[0]
-        return self.t("data", dataset=first.dataset, images=f"{int(first.train_images):,}",
-                      epochs=f"{done.epochs.max():g}", seeds=done.seed.nunique())
+        line = self.t("data", dataset=first.dataset, images=f"{int(first.train_images):,}",
+                      epochs=f"{done.epochs.max():g}", seeds=runs.seed.nunique())
+        return "; ".join([line, *outcomes.gaps(runs)])
 
     def provenance(self, runs: pd.DataFrame) -> str:
         first = runs[runs.status == "done"].iloc[0]

@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..models import model_info
 from ..paper import FIG1, FIG4_PLAIN, FIG4_RESNET, FIG7_DEPTH, TABLE2, TABLE6, pairs
-from .tables import finals as final_errors
+from .outcomes import DIVERGED, finals_with_divergence, gaps, value_text
 
 # What the paper trained on (section 4.2; section 3.4), to say why our numbers differ.
 PAPER_CIFAR = "the paper: 50,000 CIFAR-10 images, 64k iterations of 128 (164 epochs)"
@@ -68,20 +68,26 @@ def _pct(fraction: float) -> str:
 
 def _order_finding(runs: pd.DataFrame, models: list[str], column: str, claim: str, rising: bool,
                    why: str) -> Finding:
-    """Whether ``column`` rises (or falls) with depth over ``models``, as the claim says."""
-    finals = final_errors(runs)
-    present = [m for m in models if m in finals.index]
+    """Whether ``column`` rises (or falls) with depth over ``models``, as the claim says; a net that
+    diverged counts as the worst (a plain net that cannot be trained is degradation at its strongest)."""
+    finals = finals_with_divergence(runs, models, column)
+    present = list(finals)
     what = "training" if column == "final_train_error" else eval_name(runs)
     if len(present) < 2:
-        return Finding(claim, f"needs at least two of {', '.join(map(label, models))}", None)
-    values = [finals.loc[m, column] for m in present]
-    steps = [b > a if rising else b < a for a, b in zip(values, values[1:])]
-    numbers = " → ".join(f"{label(m)} {_pct(v)}" for m, v in zip(present, values))
+        return Finding(claim, f"needs at least two of {', '.join(map(label, models))}"
+                       + "".join(f"; {g}" for g in gaps(runs, models)), None)
+    values = [finals[m] for m in present]
+    steps = [b > a or (rising and a == b == DIVERGED) if rising else b < a for a, b in zip(values, values[1:])]
+    numbers = " → ".join(value_text(runs, m, v) for m, v in zip(present, values))
     ours = f"final {what} error {numbers}"
     agrees = all(steps)
     if not agrees:
         broken = [f"{label(present[i])} → {label(present[i + 1])}" for i, ok in enumerate(steps) if not ok]
         ours += f" (not {'higher' if rising else 'lower'} at {', '.join(broken)})"
+    untrainable = [label(m) for m in present if finals[m] == DIVERGED and not model_info(m).residual]
+    if rising and untrainable:
+        ours += f"; {' and '.join(untrainable)} could not be trained at all: the degradation at its strongest"
+    ours += "".join(f"; {g}" for g in gaps(runs, models) if g not in numbers)
     return Finding(claim, ours, agrees, "" if agrees else why, numbers)
 
 
@@ -101,12 +107,11 @@ def degradation(runs: pd.DataFrame, plain: list[str], residual: list[str], *, pa
         _order_finding(runs, residual, "final_test_error", f"{where}: deeper ResNets have lower test error.",
                        rising=False, why=why),
     ]
-    finals = final_errors(runs)
-    twins = [(p, r) for p, r in zip(plain, residual) if p in finals.index and r in finals.index]
-    if twins:
-        better = [finals.loc[r, "final_train_error"] < finals.loc[p, "final_train_error"] for p, r in twins]
-        ours = "; ".join(f"{label(r)} {_pct(finals.loc[r, 'final_train_error'])} vs {label(p)} "
-                         f"{_pct(finals.loc[p, 'final_train_error'])}" for p, r in twins)
+    finals = finals_with_divergence(runs, plain + residual, "final_train_error")
+    pairs = [(p, r) for p, r in zip(plain, residual) if p in finals and r in finals]
+    if pairs:  # a diverged plain net against a trained ResNet: the shortcut is what made it trainable
+        better = [finals[r] < finals[p] for p, r in pairs]
+        ours = "; ".join(f"{value_text(runs, r, finals[r])} vs {value_text(runs, p, finals[p])}" for p, r in pairs)
         findings.append(Finding(f"{where}: at equal depth the ResNet trains to lower error than the plain net.",
                                 f"final training error {ours}", all(better), "" if all(better) else why, ours))
     return findings
@@ -119,7 +124,7 @@ def fig1(runs: pd.DataFrame, curves: pd.DataFrame) -> list[Finding]:
     shallow, deep = FIG1
     mean = curves.groupby(["model", "iteration"])[["train_error", "test_error"]].mean()
     if shallow not in mean.index.get_level_values(0) or deep not in mean.index.get_level_values(0):
-        return [Finding(claim, "needs runs of plain-20 and plain-56", None)]
+        return [Finding(claim, "; ".join(["needs runs of plain-20 and plain-56", *gaps(runs, [shallow, deep])]), None)]
     both = mean.loc[deep].merge(mean.loc[shallow], left_index=True, right_index=True, suffixes=("_deep", "_shallow"))
     above = (both.train_error_deep > both.train_error_shallow).mean()
     tests = both.dropna(subset=["test_error_deep", "test_error_shallow"])
@@ -128,6 +133,7 @@ def fig1(runs: pd.DataFrame, curves: pd.DataFrame) -> list[Finding]:
     ours = (f"plain-56 above plain-20 at {above:.0%} of logged iterations in training error and "
             f"{test_above:.0%} in {eval_name(runs)} error; at the end {_pct(last.train_error_deep)} vs "
             f"{_pct(last.train_error_shallow)} training error")
+    ours += "".join(f"; {g}" for g in gaps(runs, [shallow, deep]))
     agrees = above >= 0.9 and last.train_error_deep > last.train_error_shallow
     numbers = f"plain-56 {_pct(last.train_error_deep)} vs plain-20 {_pct(last.train_error_shallow)}"
     return [Finding(claim, ours, agrees, "" if agrees else why_they_differ(runs, PAPER_CIFAR), numbers)]
@@ -207,18 +213,18 @@ def gradient_flow(gradients: pd.DataFrame, runs: pd.DataFrame) -> list[Finding]:
 
 def table6(runs: pd.DataFrame) -> list[Finding]:
     """Table 6: our ResNets' test error beside the paper's."""
-    finals = final_errors(runs)
     paper = TABLE6.set_index("model").paper_error
-    present = [m for m in paper.index if m in finals.index]
+    finals = finals_with_divergence(runs, list(paper.index), "final_test_error")
+    present = list(finals)
     claim = "Table 6: " + ", ".join(f"{label(m)} {paper[m]}%" for m in paper.index) + " test error."
     if not present:
-        return [Finding(claim, "needs ResNet runs", None)]
-    gaps = [100 * finals.loc[m, "final_test_error"] - paper[m] for m in present]  # points: paper is in %
-    ours = (f"{eval_name(runs)} error " + ", ".join(f"{label(m)} {_pct(finals.loc[m, 'final_test_error'])}"
-                                                    for m in present))
-    agrees = all(abs(g) <= 1.0 for g in gaps)
+        return [Finding(claim, "needs ResNet runs" + "".join(f"; {g}" for g in gaps(runs, list(paper.index))), None)]
+    points = [100 * finals[m] - paper[m] for m in present]  # a diverged net is infinitely far from the paper
+    ours = f"{eval_name(runs)} error " + ", ".join(value_text(runs, m, finals[m]) for m in present)
+    agrees = all(abs(g) <= 1.0 for g in points)
     if not agrees:
-        ours += f" ({min(gaps):+.1f} to {max(gaps):+.1f} points from the paper)"
+        ours += f" ({min(points):+.1f} to {max(points):+.1f} points from the paper)"
+    ours += "".join(f"; {g}" for g in gaps(runs, list(paper.index)) if g not in ours)
     return [Finding(claim, ours, agrees, "" if agrees else why_they_differ(runs, PAPER_CIFAR))]
 
 

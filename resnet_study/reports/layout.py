@@ -11,10 +11,11 @@ TITLE = dict(x=MARGIN, y=0.3, w=WIDTH - 2 * MARGIN, h=1.2, pt=28)
 TITLE_PAGE = dict(x=MARGIN + 0.3, y=1.9, w=WIDTH - 2 * MARGIN - 0.6, h=1.6, pt=36)
 FIGURE = dict(x=MARGIN, y=1.6, w=12.33, h=4.45)
 TABLE = dict(x=MARGIN, y=1.65, w=WIDTH - 2 * MARGIN, h=4.3, pt=18)
-LINES = dict(x=MARGIN, y=6.12, w=WIDTH - 2 * MARGIN, h=1.2, pt=20)
+LINES = dict(x=MARGIN, y=6.08, w=WIDTH - 2 * MARGIN, h=1.32, pt=20)  # four lines at 18 pt fit
 LINES_TITLE_PAGE = dict(x=MARGIN + 0.3, y=4.3, w=WIDTH - 2 * MARGIN - 0.6, h=3.0, pt=20)
 BODY = dict(x=MARGIN, y=1.6, w=WIDTH - 2 * MARGIN, h=5.6, pt=18)
 LINE_SPACING = 1.2
+MIN_PT = 18  # the smallest text a box shrinks its lines to: the deck's floor for reading from the back of a room
 TITLE_COLOR, TEXT_COLOR = (0x1F, 0x2A, 0x44), (0x26, 0x26, 0x26)
 
 
@@ -38,9 +39,23 @@ def wrap(text: str, width: float, pt: float) -> list[str]:
     return lines + [line]
 
 
-def wrapped(lines: list[str], box: dict, bold: bool = False) -> list[str]:
+def wrapped(lines: list[str], box: dict, bold: bool = False, pt: float | None = None) -> list[str]:
     width = box["w"] - 0.2 - (0.3 if bold else 0)  # inner margins; bold runs wider
-    return [part for line in lines for part in wrap(line, width, box["pt"])]
+    return [part for line in lines for part in wrap(line, width, pt or box["pt"])]
+
+
+def text_height(count: int, pt: float) -> float:
+    """Inches that ``count`` lines at ``pt`` points take, with the box's inner margins."""
+    return count * pt * LINE_SPACING / 72 + 0.1
+
+
+def fitted(lines: list[str], box: dict, bold: bool = False) -> tuple[list[str], float]:
+    """``lines`` wrapped to ``box`` at the largest size from the box's own down to ``MIN_PT``
+    at which they fit its height (a long caption gets smaller, never runs off the page), and that size."""
+    pt = box["pt"]
+    while pt > MIN_PT and text_height(len(wrapped(lines, box, bold, pt)), pt) > box["h"]:
+        pt -= 1
+    return wrapped(lines, box, bold, pt), pt
 
 
 def column_widths(rows: list[list[str]], width: float, pt: float = 18) -> list[float]:

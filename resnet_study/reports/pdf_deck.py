@@ -20,15 +20,56 @@ from .plots import theme
 
 HANGUL_FAMILIES = ["Noto Sans CJK KR", "Noto Sans CJK JP", "Noto Sans KR", "NanumGothic", "Malgun Gothic",
                    "Apple SD Gothic Neo", "Noto Serif CJK KR", "UnDotum"]
+FONT_NOTES: list[str] = []  # what the last ``hangul_font`` did to matplotlib's font cache, for the command to say
 
 
 def hangul_font() -> str | None:
     """A font family with Hangul that matplotlib can use, or None: fontconfig's Korean fonts
-    (``fc-list :lang=ko``) first, then well-known names among matplotlib's fonts."""
+    (``fc-list :lang=ko``) first, then well-known names among matplotlib's fonts. When none is
+    known, matplotlib's font list is rebuilt from the system's fonts first (its cache predates a
+    font installed after matplotlib's first use); ``FONT_NOTES`` then names the cache."""
     try:
         import koreanize_matplotlib  # noqa: F401  (registers NanumGothic with matplotlib when installed)
     except ImportError:
         pass
+    FONT_NOTES.clear()
+    if (found := _known_hangul_font()) is not None:
+        return found
+    cache, error = _rebuild_font_list()
+    if (found := _known_hangul_font()) is not None:
+        FONT_NOTES.append(f"matplotlib's font cache {cache} predated the font {found}; " + (
+            "rebuilt it" if error is None else f"it cannot be rewritten ({error}): delete it to stop this search"))
+    else:
+        FONT_NOTES.append(f"matplotlib's font list ({cache}) was rebuilt from the system's fonts and has none with "
+                          f"Hangul, so the cache is not the cause")
+    return found
+
+
+def _rebuild_font_list() -> tuple[Path, str | None]:
+    """Add the system's fonts that matplotlib's list lacks (as a fresh ``FontManager`` would find
+    them) and rewrite its cache file; returns the cache's path and why it could not be written."""
+    cache = Path(matplotlib.get_cachedir(), f"fontlist-v{font_manager.FontManager.__version__}.json")
+    getattr(font_manager._get_fontconfig_fonts, "cache_clear", lambda: None)()  # fc-list's answer, read afresh
+    manager = font_manager.fontManager
+    known = {f.fname for f in manager.ttflist}
+    added = False
+    for path in font_manager.findSystemFonts():
+        if path not in known:
+            try:
+                manager.addfont(path)
+                added = True
+            except (OSError, RuntimeError, ValueError):  # a font FreeType cannot read: matplotlib skips it too
+                continue
+    error = None
+    if added:
+        try:
+            font_manager.json_dump(manager, cache)
+        except OSError as err:
+            error = err.strerror or type(err).__name__
+    return cache, error
+
+
+def _known_hangul_font() -> str | None:
     known = {f.name for f in font_manager.fontManager.ttflist}
     try:
         listed = subprocess.run(["fc-list", ":lang=ko", "family"], capture_output=True, text=True, timeout=20).stdout
@@ -47,7 +88,8 @@ def _rgb(color) -> tuple:
 
 def _text(fig, box: dict, lines: list[str], *, bold: bool = False, color=layout.TEXT_COLOR) -> None:
     x, y = (box["x"] + 0.1) / layout.WIDTH, 1 - (box["y"] + 0.05) / layout.HEIGHT
-    fig.text(x, y, "\n".join(lines), fontsize=box["pt"], weight="bold" if bold else "normal", va="top", ha="left",
+    lines, pt = layout.fitted(lines, box, bold)
+    fig.text(x, y, "\n".join(lines), fontsize=pt, weight="bold" if bold else "normal", va="top", ha="left",
              linespacing=layout.LINE_SPACING, color=_rgb(color))
 
 
@@ -79,7 +121,7 @@ def page(slide: Slide) -> Figure:
     """One page as a figure of its own (no pyplot: no window, whatever matplotlib's backend)."""
     fig = Figure(figsize=(layout.WIDTH, layout.HEIGHT))
     title_box = layout.TITLE_PAGE if slide.title_page else layout.TITLE
-    _text(fig, title_box, layout.wrapped([slide.title], title_box, bold=True), bold=True, color=layout.TITLE_COLOR)
+    _text(fig, title_box, [slide.title], bold=True, color=layout.TITLE_COLOR)
     if slide.figure is not None:
         ax = _axes(fig, layout.FIGURE)
         ax.imshow(mpimg.imread(slide.figure), aspect="auto", interpolation="antialiased")
@@ -87,10 +129,10 @@ def page(slide: Slide) -> Figure:
     if slide.table is not None:
         _table(fig, slide.table)
     if slide.body:
-        _text(fig, layout.BODY, layout.wrapped(slide.body, layout.BODY))
+        _text(fig, layout.BODY, slide.body)
     if slide.lines:
         box = layout.LINES_TITLE_PAGE if slide.title_page else layout.LINES
-        _text(fig, box, layout.wrapped(slide.lines, box))
+        _text(fig, box, slide.lines)
     return fig
 
 

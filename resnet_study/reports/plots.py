@@ -20,6 +20,7 @@ from ..io import atomic_path
 from ..models import model_info
 from ..paper import REPRODUCTIONS, TABLE6
 from .findings import label
+from .outcomes import diverged_where, mean_cell
 from .tables import MissingResults
 
 
@@ -95,14 +96,16 @@ def _caption(fig: plt.Figure, text: str) -> None:
 @themed
 def error_curves(curves: pd.DataFrame, panels: list[list[str]], titles: list[str], *, sweep: str,
                  what: str = "this figure", split_axes: bool = False, caption: str = "", x: str = "iteration",
-                 test_label: str = "test") -> plt.Figure:
+                 test_label: str = "test", runs: pd.DataFrame | None = None) -> plt.Figure:
     """Training (dashed) and test (bold) error against ``x`` (iteration or epoch), one panel per
-    model group; a group without runs keeps its panel, which names the runs it lacks.
+    model group; a group without runs keeps its panel, which names the runs it lacks. With the
+    sweep's ``runs``, a net with a diverged run says so in its legend entry or, without rows, its title.
 
     ``split_axes`` draws training and test error on separate panels instead (Fig. 1 style).
     ``test_label`` names what the bold curves measure: test, holdout or validation error.
     """
-    _require(curves, [m for group in panels for m in group], what, sweep)
+    diverged = diverged_where(runs) if runs is not None else {}
+    _require(curves, [m for group in panels for m in group if m not in diverged], what, sweep)
     mean = _mean_curves(curves)
     columns = 2 if split_axes else len(panels)
     fig, axes = plt.subplots(1, columns, figsize=(5.2 * columns, 4), sharey=True, squeeze=False,
@@ -113,7 +116,8 @@ def error_curves(curves: pd.DataFrame, panels: list[list[str]], titles: list[str
             if run.empty:
                 continue
             tests = run.dropna(subset=["test_error"])
-            style = dict(color=color(model), label=label(model))
+            named = f"{label(model)} (diverged at {diverged[model]})" if model in diverged else label(model)
+            style = dict(color=color(model), label=named)
             if split_axes:
                 axes[0][0].plot(run[x], 100 * run.train_error, ls="--", lw=TRAIN_LW, **style)
                 axes[0][1].plot(tests[x], 100 * tests.test_error, lw=TEST_LW, **style)
@@ -123,7 +127,9 @@ def error_curves(curves: pd.DataFrame, panels: list[list[str]], titles: list[str
                 ax.plot(tests[x], 100 * tests.test_error, lw=TEST_LW, **style)
         missing = [m for m in group if m not in set(mean.model)]
         if missing and not split_axes:  # in the title, where no legend or curve can cover it
-            titles = [*titles[:p], f"{titles[p]} (not run: {', '.join(map(label, missing))})", *titles[p + 1:]]
+            not_run = ", ".join(label(m) for m in missing if m not in diverged)
+            said = [f"{label(m)} diverged at {diverged[m]}" for m in missing if m in diverged] + [f"not run: {not_run}"]
+            titles = [*titles[:p], f"{titles[p]} ({', '.join(said[:-1] if not not_run else said)})", *titles[p + 1:]]
             if len(missing) == len(group):
                 axes[0][p].set_xticks([])
     names = ["training error (%)", f"{test_label} error (%)"] if split_axes else titles
@@ -209,8 +215,8 @@ def table6_frame(runs: pd.DataFrame, published: pd.DataFrame | None = None, *, s
             "paper test error (%)": [m if isinstance(m, str) else f"{e:.2f}"
                                      for e, m in zip(table.paper_error, table.paper_mean_std)],
             "akamaster test error (%)": table.akamaster_error.map("{:.2f}".format),
-            f"ours: {split} error (%)": [("—" if pd.isna(m) else f"{m:.2f}" + (f" ± {s:.2f}" if c > 1 else ""))
-                                         for m, s, c in zip(table["mean"], table["std"], table["count"])],
+            f"ours: {split} error (%)": [mean_cell(runs, model, m, s, c) for model, m, s, c
+                                         in zip(table.model, table["mean"], table["std"], table["count"])],
             "our runs": table["count"].fillna(0).astype(int)}
     if published is not None and not published.empty:
         for (source, on), group in published.groupby(["source", "split"]):

@@ -19,12 +19,13 @@ def _box(slide, box: dict, lines: list[str], *, bold: bool = False, color=layout
     shape = slide.shapes.add_textbox(Inches(box["x"]), Inches(box["y"]), Inches(box["w"]), Inches(box["h"]))
     frame = shape.text_frame
     frame.word_wrap = True
+    pt = layout.fitted(lines, box, bold)[1]  # the PDF's size: a long caption gets smaller in both
     for i, line in enumerate(lines):
         paragraph = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
         paragraph.line_spacing = layout.LINE_SPACING
         run = paragraph.add_run()
         run.text = line
-        run.font.size, run.font.bold = Pt(box["pt"]), bold
+        run.font.size, run.font.bold = Pt(pt), bold
         run.font.color.rgb = RGBColor(*color)
 
 

@@ -49,8 +49,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(f"{pptx}: {len(slides)} slides")
     if pdf is None:
-        print(f"resnet-study slides: {strings(args.lang)['missing_font']}", file=sys.stderr)
+        sentence = "; ".join([strings(args.lang)["missing_font"].rstrip("."), *pdf_deck.FONT_NOTES])
+        print(f"resnet-study slides: {sentence}.", file=sys.stderr)
         return 3
+    for note in pdf_deck.FONT_NOTES:
+        print(f"note: {note}")
     print(f"{pdf}: {len(slides)} pages")
     return 0
 

@@ -15,7 +15,7 @@ EN = {
     "title.lines": ["He, Zhang, Ren, Sun (2015): Deep Residual Learning for Image Recognition",
                     "Every figure redrawn from our own runs and from published nets (resnet-study)"],
     "axes.curves": "Dashed: training error · bold: {split} error · x: iterations · y: %",
-    "axes.responses": "Std of each 3×3 layer's output · left: in layer order, right: sorted · dashed: plain",
+    "axes.responses": "Std of each 3×3 layer's output · left: by layer, right: sorted · dashed: plain",
     "data": "{dataset}: {images} training images, {epochs} epochs, {seeds} seed(s)",
     "why.title": "Why do shortcuts help?",
     "takeaways.title": "Takeaways",

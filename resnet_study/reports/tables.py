@@ -117,3 +117,24 @@ def load_constructed(constructed_dir) -> pd.DataFrame | None:
         return None
     return pd.concat([pd.read_csv(f / "construct.csv").assign(construction=f.name) for f in folders],
                      ignore_index=True)
+
+
+def census(runs: pd.DataFrame) -> pd.DataFrame:
+    """How every model's runs ended, indexed by model in the table's order: ``n`` (the runs the grid
+    asks for: one per seed in the table), ``done``, ``diverged``, ``failed``, ``missing`` (the rest:
+    queued, interrupted, running, or no row at all) and ``diverged_at`` ([(seed, iteration)] of the
+    diverged runs; ``diverged_at`` from the summary, else the iterations it ran, else None)."""
+    runs = runs if "seed" in runs else runs.assign(seed=0)  # a table without seeds: one run per model
+    seeds = runs.seed.nunique()
+    rows = {}
+    for model, group in runs.groupby("model", sort=False):
+        diverged = group[group.status == "diverged"]
+        column = "diverged_at" if "diverged_at" in diverged and diverged.diverged_at.notna().all() else "iterations"
+        row = dict(n=max(seeds, len(group)), done=int((group.status == "done").sum()), diverged=len(diverged),
+                   failed=int((group.status == "failed").sum()),
+                   diverged_at=[(int(s), int(i) if pd.notna(i) else None)
+                                for s, i in zip(diverged.seed, diverged.get(column, [None] * len(diverged)))])
+        row["missing"] = row["n"] - row["done"] - row["diverged"] - row["failed"]
+        rows[model] = row
+    return pd.DataFrame.from_dict(rows, orient="index",
+                                  columns=["n", "done", "diverged", "failed", "missing", "diverged_at"])

@@ -42,10 +42,11 @@ def failure_reason(sweep: Sweep, model: str, seed: int) -> str | None:
 
 def run_status(sweep: Sweep, model: str, seed: int) -> str:
     summary = read_run_file(sweep.run_dir(model, seed) / SUMMARY.file)
-    if summary and summary.get("status") in FINISHED:
+    failed = failure_path(sweep, model, seed).exists()  # beside a finished summary: that run is another recipe's
+    if summary and summary.get("status") in FINISHED and not failed:
         return summary["status"]
     if is_claimed(sweep, model, seed):
         return "running"
-    if failure_path(sweep, model, seed).exists():
+    if failed:
         return "failed"
     return "interrupted" if sweep.run_dir(model, seed).exists() else "queued"

@@ -16,13 +16,15 @@ from ..training import artefacts
 from ..training.artefacts import CONFIG, CURVES, FINISHED, SUMMARY
 from ..training.runfolder import read_run_file
 from .claims import failure_reason, run_status
+from .recipe import run_difference
 from .spec import Sweep
 
 RUNS = "runs.csv"
 KEYS = ["model", "depth", "residual", "seed"]  # in front of every stacked row: which run it came from
 RUN_COLUMNS = ["model", "family", "depth", "residual", "shortcut", "seed", "preset", "iterations", "status",
                "final_train_error", "final_test_error", "best_test_error", "wall_seconds", "images_per_second",
-               "device", "torch_version", "commit", "dataset", "train_images", "epochs", "test_error_on", "reason"]
+               "device", "torch_version", "commit", "dataset", "train_images", "epochs", "test_error_on", "reason",
+               "diverged_at"]  # the first iteration with a non-finite loss, for a diverged run
 
 
 def runs_table(sweep: Sweep) -> pd.DataFrame:
@@ -31,17 +33,21 @@ def runs_table(sweep: Sweep) -> pd.DataFrame:
     for model, seed in sweep.runs():
         info, run = model_info(model), sweep.run_dir(model, seed)
         config, summary = read_run_file(run / CONFIG.file), read_run_file(run / SUMMARY.file)
+        status = run_status(sweep, model, seed)
+        if status == "failed":
+            summary = {}  # a failed run's folder may hold another recipe's numbers: none are this run's
         cfg = saved_config(config.get("config") or {})
         rows.append({
             "model": model, "family": info.family, "depth": info.depth, "residual": info.residual,
             "shortcut": (cfg["model_options"].get("shortcut") or info.default_shortcut) if info.residual else "",
             "seed": seed, "preset": cfg.get("preset", sweep.preset),
-            "iterations": summary.get("iterations"), "status": run_status(sweep, model, seed),
+            "iterations": summary.get("iterations"), "status": status,
             **{k: summary.get(k) for k in ("final_train_error", "final_test_error", "best_test_error",
                                            "wall_seconds", "images_per_second")},
             "device": config.get("device"), "torch_version": config.get("torch_version"),
             "commit": config.get("commit"), **_data_columns(config, summary),
-            "reason": failure_reason(sweep, model, seed) if summary.get("status") not in FINISHED else None,
+            "reason": failure_reason(sweep, model, seed) if status not in FINISHED else None,
+            "diverged_at": summary.get("diverged_at") if status == "diverged" else None,
         })
     return pd.DataFrame(rows, columns=RUN_COLUMNS)
 
@@ -59,6 +65,8 @@ def stacked_tables(sweep: Sweep) -> dict[str, pd.DataFrame]:
     stacked = {artefact.file: [] for artefact in artefacts.STACKED}
     for model, seed in sweep.runs():
         info, run = model_info(model), sweep.run_dir(model, seed)
+        if run_difference(sweep, model, seed) is not None:
+            continue  # another recipe's run (refused by the worker): its rows are not this sweep's
         for name, frames in stacked.items():
             if (run / name).exists():
                 frame = pd.read_csv(run / name)

@@ -13,6 +13,7 @@ from ..errors import StudyError
 from ..io import read_json, write_json
 from ..training.artefacts import FINISHED, SUMMARY
 from .claims import claim, failure_path, record_failure, run_status
+from .recipe import run_difference
 from .spec import Sweep
 from .tables import progress_line, write_runs
 
@@ -26,6 +27,12 @@ def run_one(sweep: Sweep, model: str, seed: int, device: str | None = None, *, p
     Returns its summary (status ``failed`` with a ``reason`` when it could not finish), or None
     when it is finished or another worker holds it.
     """
+    if (key := run_difference(sweep, model, seed)) is not None:  # as `train` does, before skipping a finished run
+        reason = (f"{sweep.run_dir(model, seed)} holds a run with another {key} than this sweep asks for; "
+                  f"move it away or give the sweep --new-recipe")
+        record_failure(sweep, model, seed, reason)
+        log(f"end {model}-s{seed}: failed: {reason}")
+        return {"status": "failed", "reason": reason}
     if run_status(sweep, model, seed) in FINISHED:
         return None
     with claim(sweep, model, seed) as mine:

@@ -52,7 +52,7 @@ class Summary(TypedDict):
 
 CONFIG = Artefact("config", "config.json", "start",
                   ("config", "schedule", "model", "dataset", "notes", "device", "cpu_threads", "precision",
-                   "torch_version", "python_version", "commit", "started"))
+                   "torch_version", "python_version", "commit", "started", "resume"))
 CURVES = Artefact("curves", "curves.csv", "logged",
                   ("iteration", "epoch", "lr", "train_loss", "train_error", "test_error", "val_error", "skipped_steps"),
                   optional=("val_error", "skipped_steps"), counter="curve_rows", stacked=True)

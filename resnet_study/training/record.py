@@ -39,7 +39,19 @@ def run_record(parts: Parts, requested: TrainConfig, world: int) -> dict:
                       "compile_mode": cfg.run.compile_mode if cfg.run.compile else None},
         "torch_version": torch.__version__, "python_version": platform.python_version(),
         "commit": git_commit(), "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "resume": resume_exactness(parts.device),
     }
+
+
+def resume_exactness(device: torch.device) -> str:
+    """config.json's ``resume``: how exactly a resumed run repeats an uninterrupted one on ``device``.
+    Every loader gives the same batches and augmentation after a resume; only the CPU's arithmetic
+    is the same from run to run."""
+    if device.type == "cpu":
+        return "exact: a resumed run has the same batches, augmentation and numbers as an uninterrupted one"
+    return (f"not bitwise on {device.type}: a resumed run has the same batches and augmentation as an "
+            f"uninterrupted one, but cuDNN autotuning and atomic adds vary from run to run, so numbers agree "
+            f"only to rounding (as two uninterrupted runs do)")
 
 
 def net_record(parts: Parts) -> dict:

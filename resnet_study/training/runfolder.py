@@ -51,11 +51,17 @@ def read_config(folder: Path) -> dict | None:
     return saved_config(saved["config"])
 
 
+def config_changes(requested: dict, saved: dict) -> list[str]:
+    """The keys, in ``requested``'s order, whose values would make another run than ``saved`` (the
+    keys of where a run's data and process are, ``RUNTIME_KEYS``, aside)."""
+    requested, saved = saved_config(requested), saved_config(saved)  # one form: today's keys, tuples
+    return [k for k, v in requested.items() if k not in RUNTIME_KEYS and v != saved.get(k)]
+
+
 def check_same_config(folder: Path, requested: dict, saved: dict, source: str,
                       remedy: str = "choose another --out or delete that folder") -> None:
     """One sentence unless ``saved`` (from the folder's ``source``) asks for the run ``requested`` does."""
-    requested, saved = saved_config(requested), saved_config(saved)  # one form: today's keys, tuples
-    changed = sorted(k for k, v in requested.items() if k not in RUNTIME_KEYS and v != saved.get(k))
+    changed = sorted(config_changes(requested, saved))
     if changed:
         raise StudyError(f"{folder} holds a run with a different configuration ({', '.join(changed)} "
                          f"differ from its {source}); {remedy}")

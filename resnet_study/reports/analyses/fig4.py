@@ -46,7 +46,7 @@ def plot(results_dir):
     runs, curves = (tables.load_table(results_dir, n, sweep=tables.IMAGENET_SWEEP) for n in TABLES)
     return plots.error_curves(curves, [FIG4_PLAIN, FIG4_RESNET], ["plain", "ResNet"], sweep=tables.IMAGENET_SWEEP,
                               what="Fig. 4", caption=tables.caption_for(results_dir), x="epoch",
-                              test_label=findings.eval_name(runs))
+                              test_label=findings.eval_name(runs), runs=runs)
 
 
 def page(d: Deck) -> Slide | None:

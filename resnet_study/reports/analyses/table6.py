@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ...models import model_info
 from ...paper import FIG6_RESNET, TABLE6
-from .. import findings, plots, tables
+from .. import findings, outcomes, plots, tables
 from ..analysis import Analysis
 from ..deck import Deck, Slide, pct
 from ..findings import label
@@ -21,6 +21,7 @@ STRINGS = {
         "table6.columns": ["net", "parameters", "paper: test (%)", "published: stated test (%)",
                            "published: measured by us (%)", "ours: {split} (%)"],
         "table6.unit": "error in %",
+        "table6.diverged": "diverged", "table6.of_runs": "{ours} ({k} of {n} runs)",
     },
     "ko": {
         "table6.title.published": "끝까지 학습하면 깊은 ResNet이 더 좋다: {d1}층 → {d2}층에서 test error {a} → {b}",
@@ -31,6 +32,7 @@ STRINGS = {
         "table6.columns": ["네트워크", "파라미터 수", "논문: test (%)", "공개: 저자 발표 test (%)",
                            "공개: 우리가 측정 (%)", "우리: {split} (%)"],
         "table6.unit": "에러 (%)",
+        "table6.diverged": "발산", "table6.of_runs": "{ours} ({n}개 중 {k}개 run)",
     },
 }
 
@@ -47,7 +49,7 @@ def frame(results_dir):
 
 
 def _row(d: Deck, model: str, parameters: float, paper: float, published) -> list[str]:
-    ours = f"{100 * d.finals.loc[model, 'final_test_error']:.1f}" if model in d.finals.index else "—"
+    ours = _ours(d, model)
     row = [label(model), plots.millions(parameters), f"{paper:.2f}"]
     if published is not None:
         known = model in published.index
@@ -55,6 +57,11 @@ def _row(d: Deck, model: str, parameters: float, paper: float, published) -> lis
         row += [f"{100 * stated:.2f}" if known and stated == stated and stated is not None else "—",
                 f"{100 * published.error[model]:.1f} ({published.split[model]})" if known else "—"]
     return row + [ours]
+
+
+def _ours(d: Deck, model: str) -> str:
+    """'27.1', '27.1 (2 of 3 runs)', 'diverged' (a result, not a gap) or '—'."""
+    return outcomes.error_cell(d.runs, model, d.finals, d.s["table6.diverged"], d.s["table6.of_runs"])
 
 
 def page(d: Deck) -> Slide:
@@ -65,7 +72,7 @@ def page(d: Deck) -> Slide:
         header = header[:3] + header[5:]
     rows = [_row(d, model, parameters, paper, published)
             for model, parameters, paper in zip(TABLE6.model, TABLE6.parameters, TABLE6.paper_error)
-            if model in d.finals.index or (published is not None and model in published.index)]
+            if _ours(d, model) != "—" or (published is not None and model in published.index)]
     stated = (published.stated_error.dropna() if published is not None and "stated_error" in published
               else None)
     stated = stated[[m for m in FIG6_RESNET if m in stated.index]] if stated is not None else None

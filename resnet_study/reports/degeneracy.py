@@ -27,7 +27,7 @@ STRINGS = {
                   "Shallower plain nets, equally free, keep mean |γ| {others}",
                   "On {images} training images of wooyeolBaek's plain-{d} and ResNet-{d}"],
         "panels": ["dead channels (%)", "mean |γ| of the layer's BN", "effective rank / channels",
-                   "largest |correlation| of two channels"],
+                   "max |correlation| of two channels"],
         "layer": "layer",
     },
     "ko": {

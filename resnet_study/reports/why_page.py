@@ -8,6 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
+import matplotlib
+
+from . import pdf_deck
 from .deck import FIGURE_SIZE, Deck, Slide
 from .tables import MissingResults
 
@@ -26,10 +29,13 @@ def page(d: Deck, name: str, study, found: Callable, draw: Callable) -> Slide | 
         return d.left_out(d.s[f"{name}.name"], folder / study.TABLE)
     lang = d.s[f"{name}.lang"]
     said = study.words(numbers, lang)
-    fig = draw(table, lang)
-    fig.set_size_inches(*FIGURE_SIZE)
-    fig.tight_layout()
-    figure = d.figure(name, fig)
+    font = pdf_deck.hangul_font() if lang == "ko" else None  # Hangul falls back to the Korean font
+    with matplotlib.rc_context({"font.family": ["DejaVu Sans", font]} if font else {}):
+        fig = draw(table, lang)
+        fig.set_size_inches(*FIGURE_SIZE)  # drawn at the slide's figure box: no shrinking on the page
+        if not any(hasattr(ax, "_colorbar") for ax in fig.axes):  # tight_layout would push a colorbar onto its plot
+            fig.tight_layout()
+        figure = d.figure(name, fig)
     read = d.record(d.s[f"{name}.name"], folder, [study.TABLE], None)
     values = {**numbers, "images": f"{numbers.get('images', 0):,}"}
     lines = [d.t("notes.paper", claim=d.s["claims"][name]),

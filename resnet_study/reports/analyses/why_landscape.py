@@ -4,6 +4,8 @@ Deck page: ``page`` (``reports/why_page.py``), its words in ``STRINGS``."""
 
 from __future__ import annotations
 
+from matplotlib.ticker import MaxNLocator
+
 from .. import landscape, why_page
 from ..analysis import Analysis, Folder
 from ..deck import Deck, Slide
@@ -52,8 +54,15 @@ def plot(results_dir):
 
 
 def _draw(table, lang: str):
-    """The deck's figure: the 56-layer twins' contours only (one row fits the slide)."""
-    return landscape.contours(table[table.depth == 56], lang)
+    """The deck's figure: the 56-layer twins' contours only (one row fits the slide); its caveat goes to
+    the notes (it would sit on the axes' labels), and five ticks an axis."""
+    fig = landscape.contours(table[table.depth == 56], lang)
+    for text in list(fig.texts):
+        text.remove()
+    for ax in fig.axes[:2]:
+        ax.xaxis.set_major_locator(MaxNLocator(5))
+        ax.yaxis.set_major_locator(MaxNLocator(5))
+    return fig
 
 
 def page(d: Deck) -> Slide | None:

@@ -22,7 +22,7 @@ STRINGS = {
         "why_shatter.ours":
             "Ours ({verdict} in shape, but slower): plain 2^({p_slope}·L), ResNet L^{r_exp}",
         "why_shatter.data":
-            "Trained: wooyeolBaek's twins, akamaster's ResNets, on their own training images",
+            "Trained: wooyeolBaek's twins, akamaster's ResNets, on their own training images (CIFAR-10 subset)",
         "claims": {"why_shatter":
                    "Balduzzi 2017: at init, gradient correlation 2^-L (plain), 1/√L (ResNet)"},
     },
@@ -32,7 +32,7 @@ STRINGS = {
         "why_shatter.ours":
             "우리 (모양은 {verdict}, 더 느림): plain 2^({p_slope}·L), ResNet L^{r_exp}",
         "why_shatter.data":
-            "학습됨: wooyeolBaek의 twin, akamaster의 ResNet, 그 학습 이미지에서",
+            "학습됨: wooyeolBaek의 twin, akamaster의 ResNet, 그 학습 이미지 (공유 CIFAR-10 부분집합)",
         "claims": {"why_shatter":
                    "Balduzzi 2017: 초기화 상태의 이웃 기울기 상관 2^-L (plain), 1/√L (ResNet)"},
     },

@@ -36,8 +36,26 @@ def texts(slide) -> tuple[str, list[str]]:
 @pytest.fixture(scope="module")
 def decks(tmp_path_factory):
     out = tmp_path_factory.mktemp("decks")
-    built = {lang: slides.build(sources(out), out, lang) for lang in ("en", "ko")}
+    why = {f.key: registry.ROOT / f.committed for f in registry.folders() if f.key.startswith("why_")}
+    built = {lang: slides.build(Sources(**sources(out), **why), out, lang) for lang in ("en", "ko")}
     return out, built
+
+
+def test_why_section_has_one_page_per_analysis_with_its_figure_in_both_languages(decks):
+    """Issue 25: "Why do shortcuts help?" after the paper's figures, each study's finding as a title over
+    its figure, the paper's claim and ours beside it, and whose nets and which (training) images."""
+    _, built = decks
+    for lang, words in (("en", EN), ("ko", KO)):
+        pages = built[lang][0]
+        titles = [page.title for page in pages]
+        assert words["why.title"] in titles
+        why = pages[titles.index(words["why.title"]) + 1:][:len(registry.analyses("why"))]
+        assert len(why) == 4 and all(page.figure is not None and page.figure.exists() for page in why)
+        for page in why:
+            assert len(page.lines) == 3 and "wooyeolBaek" in page.lines[2]
+            assert page.lines[1].split(":")[0].count(words["verdict"][True]) + \
+                page.lines[1].split(":")[0].count(words["verdict"][False]) == 1
+        assert all(HANGUL.search(page.title) for page in why) == (lang == "ko")
 
 
 def test_both_decks_have_the_same_pages_in_pptx_and_pdf(decks):
@@ -98,9 +116,15 @@ def test_every_number_presented_as_ours_is_in_the_tables_it_read(decks):
         runs = pd.read_csv(folder / "runs.csv")
         finals = runs[runs.status == "done"].groupby("model")[["final_train_error", "final_test_error"]].mean()
         values |= {f"{100 * v:.{digits}f}%" for v in finals.to_numpy().ravel() for digits in (0, 1)}
+    for analysis in registry.analyses("why"):  # their pages' numbers: findings computed from their own tables
+        for found in analysis.findings(registry.ROOT / registry.folder(analysis.folder).committed):
+            values |= set(PERCENT.findall(found.ours))
     deck = Presentation(built["en"][1])
-    for slide in list(deck.slides)[:-3]:  # the appendix slides quote the paper's claims too
+    appendix = {EN["appendix.title"], EN["claims.title"]}
+    for slide in deck.slides:
         title, lines = texts(slide)
+        if title in appendix:  # the appendix slides quote the paper's claims too
+            continue
         shown = PERCENT.findall(" ".join([title, *lines]))
         assert set(shown) <= values, (title, set(shown) - values)
         tables = [s.table for s in slide.shapes if s.has_table]

@@ -21,9 +21,9 @@ STRINGS = {
         "downsampling": "downsampling block (plain: replaced by the option-A shortcut)",
     },
     "ko": {
-        "title": "블록 하나를 제거하면 에러가: ResNet-{d} 최대 +{r_max}%p, plain-{d} 최소 +{p_min}%p",
+        "title": "블록 하나를 제거하면 에러가: ResNet-{d} 최대 +{r_max}포인트, plain-{d} 최소 +{p_min}포인트",
         "lines": ["Veit et al. 2016: ResNet은 얕은 네트워크들의 앙상블처럼 동작한다",
-                  "다운샘플링 블록 {ds}개 밖에서는 ResNet-{d} 에러 증가가 최대 {r_in}%p",
+                  "다운샘플링 블록 {ds}개 밖에서는 ResNet-{d} 에러 증가가 최대 {r_in}포인트",
                   "이 네트워크들의 학습 이미지 {images}장에서 잰 에러 (wooyeolBaek의 twin)"],
         "single": "블록 하나 제거 (lesion study)", "random": "블록 k개를 무작위 제거 ({draws}회 평균)",
         "block": "제거한 블록", "k": "제거한 블록 수", "error": "에러 (%)", "chance": "무작위 추측",

@@ -55,7 +55,12 @@ def takeaways(d: Deck) -> Slide:
 
 
 def appendix(d: Deck) -> list[Slide]:
-    made = Slide(d.t("appendix.title"), body=d.made + d.missing + [d.s["appendix.paper"]])
+    bodies = [[]]
+    for line in d.made + d.missing + [d.s["appendix.paper"]]:  # as many lines as fit at the smallest size
+        if bodies[-1] and layout.text_height(len(layout.wrapped(bodies[-1] + [line], layout.BODY, pt=layout.MIN_PT)),
+                                             layout.MIN_PT) > layout.BODY["h"]:
+            bodies.append([])
+        bodies[-1].append(line)
     rows = [[d.s["claims"][key], f.values or "—", d.s["verdict"][f.agrees]] for key, f in d.claims]
     header = d.s["claims.columns"]
     _, _, heights = layout.table_cells([header] + rows, layout.TABLE["w"], layout.TABLE["pt"])
@@ -65,4 +70,5 @@ def appendix(d: Deck) -> list[Slide]:
             pages, height = pages + [[]], heights[0]
         pages[-1].append(row)
         height += row_height
-    return [made, *(Slide(d.t("claims.title"), table=[header] + page) for page in pages if page)]
+    return [*(Slide(d.t("appendix.title"), body=body) for body in bodies),
+            *(Slide(d.t("claims.title"), table=[header] + page) for page in pages if page)]

@@ -30,7 +30,7 @@ STRINGS = {
         "why_lesion.lang": "ko",
         "why_lesion.name": "블록 제거 실험 (lesion study, Veit et al.)",
         "why_lesion.ours":
-            "우리 ({verdict}): 다운샘플링 블록 {ds}개 밖 ResNet-{d} 최대 +{r_in}%p",
+            "우리 ({verdict}): 다운샘플링 블록 {ds}개 밖 ResNet-{d} 최대 +{r_in}포인트",
         "why_lesion.data":
             "wooyeolBaek의 학습된 twin, 그 학습 이미지 {images}장 (공유 CIFAR-10 부분집합)",
         "claims": {"why_lesion":

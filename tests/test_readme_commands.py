@@ -64,6 +64,8 @@ TABLE = [
     Check(r"make (test|test-all)", "make -n", "the suite itself, which runs this test"),
     Check(r"make (notebooks|figures|slides|notebooks-refresh)( SLIDES_LANG=ko)?", "make -n",
           "JupyterLab waits for a browser; figures, slides and the refresh take minutes"),
+    Check(r"make why(-\w+)? DATA_DIR=data", "make -n",
+          "the published nets' weights come from the network; the four analyses take about 45 minutes on 2 cores"),
     Check(r"make gpu-data CIFAR=data", "make", "copies the 16 MB subset into .gpu/data"),
     Check(r"python3 scripts/gpu_check\.py --data \.gpu/data --out \S+", "parse", "needs a GPU"),
     Check(r"python3 -m venv (\.venv|/tmp/floor)", "venv",
@@ -85,6 +87,8 @@ TABLE = [
     Check(rf"{RS} models", "short", "counting all 22 nets takes 10-20 s; two of them",
           ("--names", "cifar_plain20,resnet18")),
     Check(rf"{RS} responses --run runs/cifar-quick/runs/cifar_plain56-s0", "run"),
+    Check(rf"{RS} (landscape|lesion|shatter|degeneracy) .*", "parse",
+          "published weights from the network, minutes per net (tests/test_why.py runs each on generated data)"),
     Check(rf"{RS} evaluate .*", "parse", "all published nets, or one, on every image: minutes to half an hour"),
     Check(r"python -c from resnet_study\.models import create_model; .*", "run",
           "the published file comes from ../shared/published through torch.hub's cache"),
@@ -174,8 +178,10 @@ def python(words: list[str], how: str, monkeypatch) -> None:
 def make(words: list[str], dry: bool, stamp: Path) -> list[list[str]]:
     """``make`` as the README has it (``-n`` when ``dry``), with a freshly touched stamp, so that a
     pyproject.toml newer than .venv never rebuilds the environment; the commands it printed."""
-    done = subprocess.run(["make", *(["-n"] if dry else []), *words[1:], f"STAMP={stamp}"],
-                          capture_output=True, text=True)
+    # as from a shell: under `make test`, MAKELEVEL would make it print make[1]: lines among the commands
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
+    done = subprocess.run(["make", "--no-print-directory", *(["-n"] if dry else []), *words[1:], f"STAMP={stamp}"],
+                          capture_output=True, text=True, env=env)
     if done.returncode:
         raise Drift(f"{shlex.join(words)} failed: {done.stderr.strip()}")
     lines = done.stdout.replace("\\\n", " ").splitlines()

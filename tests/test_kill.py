@@ -74,11 +74,13 @@ def wait_for(proc, condition, timeout=TIMEOUT) -> None:
         time.sleep(0.001)
 
 
-# Where a kill is aimed: a random moment of start-up (imports, data, lock, resume), right after a
-# curves.csv row (before the checkpoint that covers it), the moment a checkpoint's temporary file
-# appears (torch.save half done), or a random moment of training.
+# Where a kill is aimed: a random moment of start-up (imports, data, lock) but no later than the
+# moment the process takes the folder (a fast CPU can train the whole run inside a fixed window),
+# right after a curves.csv row (before the checkpoint that covers it), the moment a checkpoint's
+# temporary file appears (torch.save half done), or a random moment of training.
 KILLS = {
-    "start-up": lambda proc, out, rng, stale: wait_for(proc, _after(rng.uniform(0.3, 4.0))),
+    "start-up": lambda proc, out, rng, stale: wait_for(
+        proc, _either(_after(rng.uniform(0.3, 4.0)), lambda: holds_lock(out, proc.pid))),
     "row": lambda proc, out, rng, stale: (wait_for(proc, lambda: rows(out / "curves.csv") > stale),
                                           wait_for(proc, _after(rng.uniform(0, 0.03)))),
     "checkpoint write": lambda proc, out, rng, stale: (
@@ -89,6 +91,18 @@ KILLS = {
 }
 
 
+def holds_lock(out: Path, pid: int) -> bool:
+    """Whether process ``pid`` has taken the run folder ``out``."""
+    try:
+        return f"process {pid} " in (out / ".lock").read_text()
+    except FileNotFoundError:
+        return False
+
+
+def _either(*conditions):
+    return lambda: any(condition() for condition in conditions)
+
+
 def _after(seconds: float):
     until = time.monotonic() + seconds
     return lambda: time.monotonic() >= until
@@ -97,8 +111,7 @@ def _after(seconds: float):
 def landing(out: Path, pid: int) -> str:
     """Where in the run a kill of process ``pid`` left its folder."""
     curves = out / "curves.csv"
-    lock = out / ".lock"
-    if not lock.exists() or f"process {pid} " not in lock.read_text():
+    if not holds_lock(out, pid):
         return "in start-up, before taking the folder"
     if checkpoint_temporaries(out):  # a stale one went when the folder was taken
         return "inside a checkpoint write"

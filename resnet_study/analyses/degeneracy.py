@@ -19,6 +19,7 @@ import torch
 from torch import Tensor
 
 from ..training.probes import response_layers
+from .estimate import Work
 from .images import ImageSet
 from .nets import NetSpec, load_net
 from .table import ResultsTable, progress
@@ -26,6 +27,7 @@ from .table import ResultsTable, progress
 COLUMNS = ["net", "depth", "residual", "source", "layer", "name", "channels", "images", "dead_share", "active_share",
            "gamma_near_zero_share", "mean_abs_gamma", "mean_abs_beta", "effective_rank", "rank_share", "max_abs_corr"]
 KEY = ["net", "layer"]
+PROBE = "forward with activation statistics"
 
 
 class ChannelStats:
@@ -105,3 +107,14 @@ def run_degeneracy(specs: list[NetSpec], images: ImageSet, table: ResultsTable, 
             f"mean rank share {sum(r['rank_share'] for r in rows) / len(rows):.2f}")
     bar.close()
     return passes
+
+
+def plan(specs: list[NetSpec], image_count: int, table: ResultsTable, **_) -> list[Work]:
+    """The work ``run_degeneracy`` has left, a ``Work`` per net: an audit of every image."""
+    return [Work(spec.model, image_count, image_count) for spec in dict.fromkeys(specs)
+            if not table.has(net=spec.label, layer=1)]
+
+
+def probe(model: torch.nn.Module, x: Tensor, y: Tensor, precision: str) -> None:
+    """The step ``plan`` counts in: the audit of a batch x (N, 3, 32, 32), in fp32 as the run."""
+    audit(model, x, len(x), 0.01)

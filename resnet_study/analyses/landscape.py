@@ -18,12 +18,14 @@ import torch
 from torch import Tensor, nn
 
 from ..io import read_json, write_json
+from .estimate import Work
 from .images import ImageSet, loss_and_error
 from .nets import NetSpec, load_net
 from .table import ResultsTable, progress
 
 COLUMNS = ["net", "depth", "residual", "source", "alpha", "beta", "loss", "error", "images"]
 KEY = ["net", "alpha", "beta"]
+PROBE = "forward"
 
 
 def raw_direction(model: nn.Module, seed: int, which: int) -> dict[str, Tensor]:
@@ -94,6 +96,20 @@ def run_landscape(specs: list[NetSpec], images: ImageSet, table: ResultsTable, *
             bar.update(1)
         bar.close()
     return passes
+
+
+def plan(specs: list[NetSpec], image_count: int, table: ResultsTable, *, grid: int = 21, span: float = 1.0,
+         **_) -> list[Work]:
+    """The work ``run_landscape`` has left, a ``Work`` per net: a forward of every image per grid point."""
+    axis = grid_values(grid, span)
+    todo = {spec: sum(not table.has(net=spec.label, alpha=a, beta=b) for b in axis for a in axis)
+            for spec in specs}
+    return [Work(spec.model, n * image_count, n * image_count) for spec, n in todo.items()]
+
+
+def probe(model: nn.Module, x: Tensor, y: Tensor, precision: str) -> None:
+    """The step ``plan`` counts in: the loss and error of a batch x (N, 3, 32, 32), labels y (N,)."""
+    loss_and_error(model, x, y, batch_size=len(x), precision=precision)
 
 
 def _record_directions(path, spec: NetSpec, seed: int, theta: dict, delta: dict, eta: dict) -> None:

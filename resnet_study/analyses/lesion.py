@@ -17,6 +17,8 @@ from torch import Tensor, nn
 
 from ..errors import StudyError
 from ..models.resnet import ResNet, ZeroPadShortcut
+from ..training.precision import autocast
+from .estimate import Work
 from .images import ImageSet
 from .nets import NetSpec, load_net
 from .table import ResultsTable, progress
@@ -24,6 +26,8 @@ from .table import ResultsTable, progress
 COLUMNS = ["net", "depth", "residual", "source", "kind", "k", "draw", "blocks", "downsampling", "images", "loss",
            "error"]
 KEY = ["net", "kind", "k", "draw"]
+GROUP = 16  # lesions evaluated together on each batch
+PROBE = "forward"
 
 
 def blocks(model: ResNet) -> list[nn.Module]:
@@ -88,15 +92,13 @@ def lesion_sets(n_blocks: int, max_k: int, draws: int, seed: int) -> list[tuple[
 
 @torch.inference_mode()
 def run_lesions(specs: list[NetSpec], images: ImageSet, table: ResultsTable, *, max_k: int | None = None,
-                draws: int = 10, seed: int = 0, precision: str = "fp32", batch_size: int = 250, group: int = 16,
+                draws: int = 10, seed: int = 0, precision: str = "fp32", batch_size: int = 250, group: int = GROUP,
                 device: torch.device = torch.device("cpu"), log: Callable[[str], None] = print) -> int:
     """Append every lesion of every net to ``table``; returns the image passes made (for images/s).
 
     ``max_k`` None: half of each net's blocks. Lesions are evaluated ``group`` at a time, each group
     over all images in batches of ``batch_size``, so a killed run loses at most one group.
     """
-    from ..training.precision import autocast
-
     passes = 0
     for spec in specs:
         model, normalize, mean, std = load_net(spec, seed=seed)
@@ -135,3 +137,25 @@ def run_lesions(specs: list[NetSpec], images: ImageSet, table: ResultsTable, *, 
         log(f"{spec.label}: error {100 * done[(done.net == spec.label) & (done.kind == 'none')].error.iloc[0]:.2f}% "
             f"intact; one block deleted: {100 * single.error.min():.2f}% to {100 * single.error.max():.2f}%")
     return passes
+
+
+def plan(specs: list[NetSpec], image_count: int, table: ResultsTable, *, max_k: int | None = None, draws: int = 10,
+         seed: int = 0, group: int = GROUP, **_) -> list[Work]:
+    """The work ``run_lesions`` has left, a ``Work`` per net: per group, one whole forward and one
+    forward per lesion from its first deleted block, as the share of the blocks it computes."""
+    work = []
+    for spec in dict.fromkeys(specs):
+        n = (spec.depth - 2) // 2  # 3 stages of n two-layer blocks (section 4.2)
+        sets = lesion_sets(n, n // 2 if max_k is None else max_k, draws, seed)
+        todo = [s[3] for s in sets if not table.has(net=spec.label, kind=s[0], k=s[1], draw=s[2])]
+        groups = -(-len(todo) // group)
+        share = sum(sum(i not in lesion for i in range(min(lesion, default=n), n)) / n for lesion in todo)
+        work.append(Work(spec.model, image_count * (len(todo) + groups), image_count * (groups + share)))
+    return work
+
+
+@torch.inference_mode()
+def probe(model: nn.Module, x: Tensor, y: Tensor, precision: str) -> None:
+    """The step ``plan`` counts in: a forward of the batch x (N, 3, 32, 32)."""
+    with autocast(precision, x.device):
+        model(x)

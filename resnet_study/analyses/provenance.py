@@ -1,6 +1,7 @@
 """What made a results folder, in ``run.json`` beside its tables: data, nets and whose, settings, seeds,
 the CPU (lscpu's model name and its avx2/avx512_bf16 flags), whether the machine was loaded (load
-average against cores), torch version, commit, wall time and images per second."""
+average against cores), torch version, commit, wall time and images per second, and the time and
+image passes estimated before the run began (``analyses.estimate``) beside them."""
 
 from __future__ import annotations
 
@@ -46,13 +47,17 @@ class Provenance:
             "torch_version": torch.__version__, "commit": git_commit(),
         }
 
-    def finish(self, images_evaluated: int) -> dict:
-        """Write ``run.json``; ``images_evaluated``: image passes (forward, or forward and backward) this run made."""
+    def finish(self, images_evaluated: int, estimated_seconds: float | None = None,
+               planned_passes: int | None = None) -> dict:
+        """Write ``run.json``; ``images_evaluated``: image passes (forward, or forward and backward) this run made;
+        ``estimated_seconds`` and ``planned_passes``: what was estimated before it began."""
         seconds = time.perf_counter() - self.start
         earlier = read_json(self.path) or {}
         sessions = earlier.get("sessions", []) + [{
             "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "seconds": round(seconds, 1),
-            "image_passes": images_evaluated, "images_per_second": round(images_evaluated / max(seconds, 1e-9), 1),
+            "estimated_seconds": None if estimated_seconds is None else round(estimated_seconds, 2),
+            "image_passes": images_evaluated, "planned_passes": planned_passes,
+            "images_per_second": round(images_evaluated / max(seconds, 1e-9), 1),
             "load_average_start": round(self.load_start, 2), "load_average_end": round(os.getloadavg()[0], 2),
             "cores": os.cpu_count(), **{k: self.record[k] for k in ("cpu", "threads", "device", "precision",
                                                                     "torch_version", "commit")}}]

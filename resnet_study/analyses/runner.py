@@ -1,5 +1,6 @@
 """One analysis run: images, device and precision resolved, its table opened under the folder's lock,
-the analysis computed into it, and ``run.json`` written with the time and images/s."""
+how long it will take here said before it starts (``estimate``), the analysis computed into it, and
+``run.json`` written with the time, images/s and the estimate beside them."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ from importlib import import_module
 from pathlib import Path
 
 from ..training.device import resolve_device
+from .estimate import estimate
 from .images import choose_precision, fixed_images
 from .nets import NetSpec
 from .provenance import Provenance
 from .table import ResultsTable, writing
 
-# analysis -> (module, its run function); each module has COLUMNS and KEY for its table.
+# analysis -> (module, its run function); each module has COLUMNS and KEY for its table, and ``plan``
+# (the work left, in the units its run function returns) and ``probe`` (its timed step) for the estimate.
 MODULES = {"landscape": "landscape", "lesion": "lesion", "shatter": "shatter", "degeneracy": "degeneracy"}
 RUNS = {"landscape": "run_landscape", "lesion": "run_lesions", "shatter": "run_shatter",
         "degeneracy": "run_degeneracy"}
@@ -40,9 +43,15 @@ def run(analysis: str, specs: list[NetSpec], data_dir: str | Path, out: str | Pa
                                                     training_images_in_folder=len(image_set.train)),
                                 [s.label for s in specs], dev, precision)
         with table:
+            work = module.plan(specs, count, table, seed=seed, **options)
+            batch = min(getattr(module, "PROBE_BATCH", batch_size), batch_size, count)
+            planned = estimate(analysis, work, module, image_set.images, image_set.labels, batch, precision, dev,
+                               provenance.record["cpu"], resumed=bool(table.done()))
+            log(planned.line)
             passes = getattr(module, RUNS[analysis])(specs, image_set, table, seed=seed, precision=precision,
                                                      batch_size=batch_size, device=dev, log=log, **options)
-        session = provenance.finish(passes)
-    log(f"{analysis}: {session['seconds']:.0f} s, {session['images_per_second']:.0f} images/s "
+        session = provenance.finish(passes, estimated_seconds=planned.seconds, planned_passes=planned.passes)
+    log(f"{analysis}: {session['seconds']:.0f} s (estimated {planned.seconds:.0f} s), "
+        f"{session['images_per_second']:.0f} images/s "
         f"({session['cpu']}, {session['threads']} threads, {precision}); written: {out / f'{analysis}.csv'}")
     return out / f"{analysis}.csv"

@@ -55,7 +55,11 @@ def test_construct_end_to_end(cifar_dir_no_test, trained, tmp_path, capsys):
         assert json.loads((out / arm / "summary.json").read_text())["status"] == "done"
     provenance = json.loads((out / "construct.json").read_text())
     assert provenance["arms"]["frozen_bn"].startswith("b:") and provenance["request"]["from"] == "cifar_plain8"
-    assert "built, trained on (frozen_bn)" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "built, trained on (frozen_bn)" in printed
+    # said before it starts (issue 26): the time here, from timed steps of the deeper net
+    assert printed.startswith("note: 2 arms of 12 iterations and the evaluations would take about ")
+    assert "cifar_plain14 measured here at " in printed.splitlines()[0]
     # The same command again finds everything finished and writes the same table.
     assert main(construct_args(cifar_dir_no_test, trained, out)) == 0
     pd.testing.assert_frame_equal(pd.read_csv(out / "construct.csv"), table)

@@ -19,7 +19,7 @@ import resnet_study
 PACKAGE = Path(resnet_study.__file__).parent
 # Lower layers first; a module may import only from its own layer or the ones before it.
 LAYERS = [{"errors", "io", "paper"}, {"models"}, {"data"}, {"config", "presets"}, {"training"},
-          {"sweep", "bench", "reports", "analyses"}, {"cli"}]
+          {"sweep", "bench", "estimate", "reports", "analyses"}, {"cli"}]
 
 
 def _layer(module: str) -> int:

@@ -209,14 +209,16 @@ def test_missing_data_stops_the_sweep_in_one_sentence(tmp_path, capsys):
 def test_paper_preset_on_a_cpu_says_how_long_it_would_take(cifar_dir, tmp_path):
     from resnet_study.sweep import cpu_estimate
 
-    sweep = Sweep(out=str(tmp_path), models=["cifar_resnet8", "cifar_plain14"], overrides={"data_dir": str(cifar_dir),
-                                                                                           "device": "cpu"})
+    from resnet_study.estimate import duration
+
+    sweep = Sweep(out=str(tmp_path), models=["cifar_resnet8", "cifar_plain14"], seeds=[0, 1, 2],
+                  overrides={"data_dir": str(cifar_dir), "device": "cpu"})
     estimate = cpu_estimate(sweep)  # the paper's 64k iterations
     sentence = estimate.text
-    assert estimate.hours > 1  # 64k iterations of 128 on a CPU
+    assert estimate.hours > 1  # 6 x 64k iterations of 128 on a CPU (about 4 hours on a Zen 5 core pair)
     assert "320 training images, 64,000 iterations of 128 are 25,600 epochs" in sentence  # a subset says so
-    assert "no GPU" in sentence and "cifar_plain14" in sentence
-    assert "hours" in sentence and "make cifar-study" in sentence
+    assert "no GPU" in sentence and "the 6 runs of the paper preset" in sentence and "cifar_plain14" in sentence
+    assert f"about {duration(estimate.hours * 3600)} here" in sentence and "make cifar-study" in sentence
     assert cpu_estimate(Sweep(out=str(tmp_path), models=["cifar_resnet8"], preset="quick",
                               overrides={"data_dir": str(cifar_dir)})) is None
     assert cpu_estimate(Sweep(out=str(tmp_path), models=["cifar_resnet8"], overrides={"data_dir": str(cifar_dir),

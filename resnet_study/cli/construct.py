@@ -26,13 +26,35 @@ def add_parser(sub) -> None:
     parser.set_defaults(func=run)
 
 
+def estimate(cfg, source: str, arms: int, scratch: bool) -> str:
+    """One sentence: how long ``construct`` takes here, from timed training steps of the deeper net.
+    Its work: ``arms`` trainings, and forward passes of the shallow net, the built net, the net
+    trained from scratch (``scratch``) and each trained arm over the training and eval images."""
+    import dataclasses
+
+    from ..bench import training_flops_per_image
+    from ..estimate import duration, estimate_training
+
+    training = estimate_training([cfg] * arms)
+    images = training.train_images + training.eval_images
+    shallow = dataclasses.replace(cfg, model=dataclasses.replace(cfg.model, name=source))
+    seconds = (training.seconds + training.forward_seconds(images, training_flops_per_image(shallow))
+               + training.forward_seconds(images * (1 + scratch + arms), training_flops_per_image(cfg)))
+    return (f"{arms} arm{'s' if arms > 1 else ''} of {cfg.optim.iterations:,} iterations and the evaluations "
+            f"would take about {duration(seconds)} here ({training.measured()})")
+
+
 def run(args: argparse.Namespace) -> None:
     from ..models.cifar import check_deepening
 
     check_deepening(args.model, args.source)
     cfg = run_config(args, model=args.model, seed=args.seed)
-    from ..training.construct import construct, describe
+    from ..training.construct import Construction, describe
+    from ..training.device import resolve_device
 
-    table = construct(cfg, args.source, args.weights, args.out, scratch=args.scratch, arms=tuple(args.arms))
+    construction = Construction(cfg, args.source, args.weights, args.out, scratch=args.scratch, arms=tuple(args.arms))
+    if resolve_device(cfg.run.device).type == "cpu":  # a CPU run says how long it takes before it starts
+        print(f"note: {estimate(cfg, args.source, len(args.arms), construction.scratch is not None)}", flush=True)
+    table = construction.run()
     print(describe(table))
     print(f"written: {args.out}/construct.csv, {args.out}/construct.json, {args.out}/curves.csv")

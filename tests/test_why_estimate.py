@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from resnet_study import cli
-from resnet_study.analyses.estimate import duration, seconds_per_image
+from resnet_study.analyses.estimate import seconds_per_image
 from resnet_study.analyses.lesion import probe
 
 TINY = {
@@ -72,7 +72,3 @@ def test_timing_leaves_the_random_state_as_it_was(cifar_dir):
     assert torch.equal(torch.get_rng_state(), before)
     assert sorted(rates) == [8, 14] and all(np.isfinite(r) and r > 0 for r in rates.values())
 
-
-def test_durations_are_rounded_as_an_estimate_deserves():
-    assert (duration(0.2), duration(40), duration(720), duration(9000)) == ("1 second", "40 seconds", "12 minutes",
-                                                                            "2.5 hours")

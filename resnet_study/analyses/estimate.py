@@ -16,6 +16,8 @@ from typing import Callable
 import numpy as np
 import torch
 
+from ..estimate import duration
+
 MIN_SECONDS = 0.2  # timed per depth: a few batches of a small net, one of a deep one
 
 
@@ -76,10 +78,10 @@ def seconds_per_image(models: list[str], probe: Callable, images: np.ndarray, la
 
 
 def estimate(analysis: str, work: list[Work], module, images: np.ndarray, labels: np.ndarray, batch: int,
-             precision: str, device: torch.device, cpu: str, resumed: bool) -> Estimate:
+             precision: str, device: torch.device, where: str, resumed: bool) -> Estimate:
     """The planned ``work`` of ``module`` (its ``probe`` and ``PROBE``, what the probe computes) timed
     here, with one line such as ``estimate: about 12 minutes here (lesion: 1,234,000 image passes of
-    4 nets; measured 410 images/s forward on cifar_plain56, fp32, <cpu>)``."""
+    4 nets; measured 410 images/s forward on cifar_plain56, fp32, batches of 500, <where: the CPU or GPU>)``."""
     from ..models import model_info
 
     work = [w for w in work if w.passes]
@@ -94,17 +96,9 @@ def estimate(analysis: str, work: list[Work], module, images: np.ndarray, labels
     seconds = sum(cost.values())
     main = max(cost, key=cost.get)  # the depth that takes most of the time, whose rate is shown
     shown = next(w.model for w in work if model_info(w.model).depth == main)
-    where = "here for what is left" if resumed else "here"
+    scope = "here for what is left" if resumed else "here"
     return Estimate(seconds, passes, (
-        f"estimate: about {duration(seconds)} {where} ({analysis}: {passes:,} image passes of "
+        f"estimate: about {duration(seconds)} {scope} ({analysis}: {passes:,} image passes of "
         f"{len(work)} nets; measured {1 / per_image[main]:,.0f} images/s {module.PROBE} on "
-        f"{shown}, {precision}, batches of {batch}, {cpu})"))
+        f"{shown}, {precision}, batches of {batch}, {where})"))
 
-
-def duration(seconds: float) -> str:
-    """``40 seconds``, ``12 minutes``, ``2.5 hours``: the rounding an estimate deserves."""
-    if seconds < 90:
-        return f"{max(round(seconds), 1)} second{'s' if round(seconds) > 1 else ''}"
-    if seconds < 90 * 60:
-        return f"{seconds / 60:.0f} minutes"
-    return f"{seconds / 3600:.1f} hours"

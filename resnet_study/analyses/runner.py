@@ -8,7 +8,7 @@ import hashlib
 from importlib import import_module
 from pathlib import Path
 
-from ..training.device import resolve_device
+from ..training.device import device_name, resolve_device
 from .estimate import estimate
 from .images import choose_precision, fixed_images
 from .nets import NetSpec
@@ -45,8 +45,9 @@ def run(analysis: str, specs: list[NetSpec], data_dir: str | Path, out: str | Pa
         with table:
             work = module.plan(specs, count, table, seed=seed, **options)
             batch = min(getattr(module, "PROBE_BATCH", batch_size), batch_size, count)
+            where = provenance.record["cpu"] if dev.type == "cpu" else device_name(dev)
             planned = estimate(analysis, work, module, image_set.images, image_set.labels, batch, precision, dev,
-                               provenance.record["cpu"], resumed=bool(table.done()))
+                               where, resumed=bool(table.done()))
             log(planned.line)
             passes = getattr(module, RUNS[analysis])(specs, image_set, table, seed=seed, precision=precision,
                                                      batch_size=batch_size, device=dev, log=log, **options)

@@ -47,16 +47,15 @@ class Provenance:
             "torch_version": torch.__version__, "commit": git_commit(),
         }
 
-    def finish(self, images_evaluated: int, estimated_seconds: float | None = None,
-               planned_passes: int | None = None) -> dict:
+    def finish(self, images_evaluated: int, estimate: dict | None = None) -> dict:
         """Write ``run.json``; ``images_evaluated``: image passes (forward, or forward and backward) this run made;
-        ``estimated_seconds`` and ``planned_passes``: what was estimated before it began."""
+        ``estimate``: entries for the session, what was estimated before computing began and the time computing
+        took (``estimated_seconds``, ``computing_seconds``, ``planned_passes``)."""
         seconds = time.perf_counter() - self.start
         earlier = read_json(self.path) or {}
         sessions = earlier.get("sessions", []) + [{
             "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "seconds": round(seconds, 1),
-            "estimated_seconds": None if estimated_seconds is None else round(estimated_seconds, 2),
-            "image_passes": images_evaluated, "planned_passes": planned_passes,
+            **(estimate or {}), "image_passes": images_evaluated,
             "images_per_second": round(images_evaluated / max(seconds, 1e-9), 1),
             "load_average_start": round(self.load_start, 2), "load_average_end": round(os.getloadavg()[0], 2),
             "cores": os.cpu_count(), **{k: self.record[k] for k in ("cpu", "threads", "device", "precision",

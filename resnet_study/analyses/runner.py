@@ -5,6 +5,7 @@ how long it will take here said before it starts (``estimate``), the analysis co
 from __future__ import annotations
 
 import hashlib
+import time
 from importlib import import_module
 from pathlib import Path
 
@@ -49,10 +50,14 @@ def run(analysis: str, specs: list[NetSpec], data_dir: str | Path, out: str | Pa
             planned = estimate(analysis, work, module, image_set.images, image_set.labels, batch, precision, dev,
                                where, resumed=bool(table.done()))
             log(planned.line)
+            start = time.perf_counter()
             passes = getattr(module, RUNS[analysis])(specs, image_set, table, seed=seed, precision=precision,
                                                      batch_size=batch_size, device=dev, log=log, **options)
-        session = provenance.finish(passes, estimated_seconds=planned.seconds, planned_passes=planned.passes)
-    log(f"{analysis}: {session['seconds']:.0f} s (estimated {planned.seconds:.0f} s), "
+        session = provenance.finish(passes, estimate=dict(estimated_seconds=round(planned.seconds, 2),
+                                                          computing_seconds=round(time.perf_counter() - start, 2),
+                                                          planned_passes=planned.passes))
+    log(f"{analysis}: {session['seconds']:.0f} s, of them {session['computing_seconds']:.0f} s computing (estimated "
+        f"{planned.seconds:.0f} s), "
         f"{session['images_per_second']:.0f} images/s "
         f"({session['cpu']}, {session['threads']} threads, {precision}); written: {out / f'{analysis}.csv'}")
     return out / f"{analysis}.csv"

@@ -18,7 +18,7 @@ import torch
 
 from ..estimate import duration
 
-MIN_SECONDS = 0.2  # timed per depth: a few batches of a small net, one of a deep one
+MIN_SECONDS = 0.5  # timed per depth at most, and no longer than the work at that depth: a few seconds in all
 
 
 @dataclass(frozen=True)
@@ -28,13 +28,15 @@ class Work:
     Attributes:
         model: the registered net computed, e.g. ``cifar_plain56`` (its speed is what is timed).
         passes: image passes, in the units the analysis's run function returns and ``run.json`` records.
-        images: the same work as images through the analysis's ``probe`` (a lesion that starts at
-            the middle block counts half an image).
+        images: the same work as images through the analysis's ``probe``.
+        blocks: for an analysis whose probe times each block (lesion), the images through each block
+            besides: a lesion computes the blocks after its first deleted one.
     """
 
     model: str
     passes: int
     images: float
+    blocks: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -49,18 +51,22 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def seconds_per_image(models: list[str], probe: Callable, images: np.ndarray, labels: np.ndarray, batch: int,
-                      precision: str, device: torch.device) -> dict[int, float]:
-    """Seconds per image of ``probe(model, x, y, precision)`` on a batch of ``batch`` images (uint8
-    (N, 3, 32, 32), repeated when fewer), for the first net of each depth among ``models``; by depth."""
+def seconds_per_image(models: dict[str, float], probe: Callable, images: np.ndarray, labels: np.ndarray, batch: int,
+                      precision: str, device: torch.device) -> dict[int, tuple[float, np.ndarray]]:
+    """By depth: seconds per image of ``probe(model, x, y, precision)`` on a batch of ``batch`` images
+    (uint8 (N, 3, 32, 32), repeated when fewer), and of each block where the probe returns each
+    block's seconds (else an empty array). ``models``: net name -> the images planned on it; the first
+    net of each depth is timed, for ``MIN_SECONDS`` or its planned images, after one warm-up batch."""
     from ..models import create_model, model_info
 
     index = np.arange(batch) % len(images)
     x = (torch.from_numpy(images[index]).float() / 255).to(device)
     y = torch.from_numpy(np.asarray(labels)[index]).long().to(device)
-    by_depth = {}
-    for name in models:
-        by_depth.setdefault(model_info(name).depth, name)
+    by_depth, planned = {}, {}
+    for name, count in models.items():
+        depth = model_info(name).depth
+        by_depth.setdefault(depth, name)
+        planned[depth] = planned.get(depth, 0) + count
     rates, warm = {}, False
     for depth, name in sorted(by_depth.items()):
         with torch.random.fork_rng(devices=[]):
@@ -68,12 +74,12 @@ def seconds_per_image(models: list[str], probe: Callable, images: np.ndarray, la
         if not warm:
             probe(model, x, y, precision)  # untimed: first-call allocations and kernel choices
             warm = True
-        count, start = 0, time.perf_counter()
-        while count == 0 or time.perf_counter() - start < MIN_SECONDS:
-            probe(model, x, y, precision)
+        count, blocks, start = 0, 0.0, time.perf_counter()
+        while count == 0 or time.perf_counter() - start < MIN_SECONDS and count < planned[depth]:
+            blocks = blocks + np.asarray(probe(model, x, y, precision) or [], dtype=float)
             _sync(device)
             count += batch
-        rates[depth] = (time.perf_counter() - start) / count
+        rates[depth] = ((time.perf_counter() - start) / count, blocks / count)
     return rates
 
 
@@ -88,17 +94,21 @@ def estimate(analysis: str, work: list[Work], module, images: np.ndarray, labels
     passes = sum(w.passes for w in work)
     if not work:
         return Estimate(0.0, 0, f"estimate: nothing left to compute ({analysis}: the table is complete)")
-    per_image = seconds_per_image([w.model for w in work], module.probe, images, labels, batch, precision, device)
+    models = {}
+    for w in work:
+        models[w.model] = models.get(w.model, 0.0) + w.images
+    per_image = seconds_per_image(models, module.probe, images, labels, batch, precision, device)
     cost = {}
     for w in work:
         depth = model_info(w.model).depth
-        cost[depth] = cost.get(depth, 0.0) + w.images * per_image[depth]
+        whole, blocks = per_image[depth]
+        cost[depth] = cost.get(depth, 0.0) + w.images * whole + float(np.dot(w.blocks, blocks) if w.blocks else 0)
     seconds = sum(cost.values())
     main = max(cost, key=cost.get)  # the depth that takes most of the time, whose rate is shown
     shown = next(w.model for w in work if model_info(w.model).depth == main)
     scope = "here for what is left" if resumed else "here"
     return Estimate(seconds, passes, (
         f"estimate: about {duration(seconds)} {scope} ({analysis}: {passes:,} image passes of "
-        f"{len(work)} nets; measured {1 / per_image[main]:,.0f} images/s {module.PROBE} on "
+        f"{len(work)} nets; measured {1 / per_image[main][0]:,.0f} images/s {module.PROBE} on "
         f"{shown}, {precision}, batches of {batch}, {where})"))
 

@@ -9,6 +9,7 @@ random deletions take k = 1 ... n/2 blocks at random, several draws each.
 
 from __future__ import annotations
 
+import time
 from typing import Callable
 
 import numpy as np
@@ -58,13 +59,19 @@ class Lesioned:
         self.model, self.blocks = model, blocks(model)
         self.replacements = [deleted(b, model.pad) for b in self.blocks]
 
-    def inputs(self, x: Tensor) -> list[Tensor]:
-        """The input of each block (and the last block's output) for a batch x (N, 3, 32, 32)."""
+    def inputs(self, x: Tensor, seconds: list[float] | None = None) -> list[Tensor]:
+        """The input of each block (and the last block's output) for a batch x (N, 3, 32, 32); each
+        block's seconds appended to ``seconds`` when given (for the estimate)."""
         m = self.model
         h = m.maxpool(m.relu(m.bn1(m.conv1(x))))
         found = [h]
         for block in self.blocks:
+            start = time.perf_counter()
             h = block(h)
+            if seconds is not None:
+                if h.is_cuda:
+                    torch.cuda.synchronize(h.device)
+                seconds.append(time.perf_counter() - start)
             found.append(h)
         return found
 
@@ -141,21 +148,24 @@ def run_lesions(specs: list[NetSpec], images: ImageSet, table: ResultsTable, *, 
 
 def plan(specs: list[NetSpec], image_count: int, table: ResultsTable, *, max_k: int | None = None, draws: int = 10,
          seed: int = 0, group: int = GROUP, **_) -> list[Work]:
-    """The work ``run_lesions`` has left, a ``Work`` per net: per group, one whole forward and one
-    forward per lesion from its first deleted block, as the share of the blocks it computes."""
+    """The work ``run_lesions`` has left, a ``Work`` per net: per group, one whole forward (``images``),
+    and per lesion the blocks after its first deleted one that it computes (``blocks``)."""
     work = []
     for spec in dict.fromkeys(specs):
         n = (spec.depth - 2) // 2  # 3 stages of n two-layer blocks (section 4.2)
         sets = lesion_sets(n, n // 2 if max_k is None else max_k, draws, seed)
         todo = [s[3] for s in sets if not table.has(net=spec.label, kind=s[0], k=s[1], draw=s[2])]
         groups = -(-len(todo) // group)
-        share = sum(sum(i not in lesion for i in range(min(lesion, default=n), n)) / n for lesion in todo)
-        work.append(Work(spec.model, image_count * (len(todo) + groups), image_count * (groups + share)))
+        blocks = [image_count * sum(min(lesion, default=n) < i and i not in lesion for lesion in todo)
+                  for i in range(n)]
+        work.append(Work(spec.model, image_count * (len(todo) + groups), image_count * groups, tuple(blocks)))
     return work
 
 
 @torch.inference_mode()
-def probe(model: nn.Module, x: Tensor, y: Tensor, precision: str) -> None:
-    """The step ``plan`` counts in: a forward of the batch x (N, 3, 32, 32)."""
+def probe(model: ResNet, x: Tensor, y: Tensor, precision: str) -> list[float]:
+    """The steps ``plan`` counts in: a forward of the batch x (N, 3, 32, 32); returns each block's seconds."""
+    seconds = []
     with autocast(precision, x.device):
-        model(x)
+        Lesioned(model).inputs(x, seconds)
+    return seconds

@@ -1,10 +1,11 @@
-"""Where a run trains: device names, torchrun's environment, the CPU's bf16 support."""
+"""Where a run trains: device names, the CPU's model (lscpu) and bf16 support, torchrun's environment."""
 
 from __future__ import annotations
 
 import os
 import platform
 import re
+import subprocess
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -58,6 +59,16 @@ def device_name(device: torch.device) -> str:
     if device.type == "mps":
         return f"Apple GPU (mps, {platform.machine()})"
     return f"cpu ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)"
+
+
+def cpu_model() -> str:
+    """``lscpu``'s model name (the hardware of a CPU run), else the platform's processor."""
+    try:
+        text = subprocess.run(["lscpu"], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        text = ""
+    names = [line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("Model name")]
+    return names[0] if names else platform.processor() or platform.machine()
 
 
 def cpu_has_native_bf16(cpuinfo: str | Path = "/proc/cpuinfo") -> bool:

@@ -17,7 +17,7 @@ import torch
 
 from .bench import time_engine, training_flops_per_image
 from .config import TrainConfig
-from .training.device import cpu_model, device_name
+from .training.device import device_name
 from .training.loop import Trainer
 
 STEPS, WARMUP = 3, 2  # timed and untimed steps: a few seconds even for ResNet-110 on a laptop
@@ -33,7 +33,7 @@ class TrainingEstimate:
     images_per_second: float  # its training step, warm
     gflops: float  # its effective GFLOP/s (bench's count: 6 FLOPs per multiply-add per image)
     precision: str
-    device: str  # a CPU's model (lscpu) and threads, a GPU's name
+    device: str  # device_name(): a CPU's model (lscpu) and threads, a GPU's name
     train_images: int  # of the data set (an epochs-based preset's iterations follow from it)
     eval_images: int  # the images test_error is measured on
     cpu_share: float | None = None  # CPU time the timed steps got / (wall time x threads); None on a GPU
@@ -95,8 +95,6 @@ def estimate_training(configs: list[TrainConfig], steps: int = STEPS, warmup: in
         # each evaluation, and Fig. 7's responses at the end, is a forward pass over the eval images
         images = cfg.optim.iterations * cfg.optim.batch_size + (evaluations(cfg) + 1) * eval_images / 3
         total += images * per_image
-    device = (f"{cpu_model()}, {torch.get_num_threads()} threads" if trainer.device.type == "cpu"
-              else device_name(trainer.device))  # a CPU's speed claim names the CPU (lscpu)
     return TrainingEstimate(total / flop_rate, configs[costliest].model.name, rate, flop_rate / 1e9,
-                            trainer.precision, device, trainer.train_images, eval_images,
+                            trainer.precision, device_name(trainer.device), trainer.train_images, eval_images,
                             share if trainer.device.type == "cpu" else None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import platform
 import re
@@ -53,14 +54,15 @@ def join_process_group(device: torch.device, local_rank: int, world: int) -> tor
 
 
 def device_name(device: torch.device) -> str:
-    """The GPU's marketing name, or the CPU's architecture and the threads torch uses."""
+    """The GPU's marketing name, or the CPU's model (lscpu) and the threads torch uses."""
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)
     if device.type == "mps":
         return f"Apple GPU (mps, {platform.machine()})"
-    return f"cpu ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)"
+    return f"cpu ({cpu_model()}, {torch.get_num_threads()} threads)"
 
 
+@functools.cache  # one lscpu per process
 def cpu_model() -> str:
     """``lscpu``'s model name (the hardware of a CPU run), else the platform's processor."""
     try:

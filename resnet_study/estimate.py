@@ -9,13 +9,19 @@ and dividing each run's FLOPs by that rate gives each run's time. Evaluations (t
 
 from __future__ import annotations
 
+import tempfile
+import time
 from dataclasses import dataclass
 
-from .bench import measure_engine, training_flops_per_image
+import torch
+
+from .bench import time_engine, training_flops_per_image
 from .config import TrainConfig
 from .training.device import device_name
+from .training.loop import Trainer
 
 STEPS, WARMUP = 3, 2  # timed and untimed steps: a few seconds even for ResNet-110 on a laptop
+BUSY_SHARE = 0.75  # below this share of the CPU time its threads could have had, the timed steps were crowded
 
 
 @dataclass(frozen=True)
@@ -27,9 +33,17 @@ class TrainingEstimate:
     images_per_second: float  # its training step, warm
     gflops: float  # its effective GFLOP/s (bench's count: 6 FLOPs per multiply-add per image)
     precision: str
-    device: str  # device_name(): a CPU's architecture and threads, a GPU's name
+    device: str  # device_name(): a CPU's model (lscpu) and threads, a GPU's name
     train_images: int  # of the data set (an epochs-based preset's iterations follow from it)
     eval_images: int  # the images test_error is measured on
+    cpu_share: float | None = None  # CPU time the timed steps got / (wall time x threads); None on a GPU
+
+    @property
+    def busy(self) -> bool:
+        """Whether other work shared the cores while the steps were timed (the timed threads got under
+        3/4 of their wall time): then each thread waits on the others, and the estimate can be many
+        times too long."""
+        return self.cpu_share is not None and self.cpu_share < BUSY_SHARE
 
     def forward_seconds(self, images: float, flops_per_image: float) -> float:
         """Seconds of forward passes (evaluations) over ``images`` of a net of ``flops_per_image``
@@ -38,8 +52,10 @@ class TrainingEstimate:
 
     def measured(self) -> str:
         """The measurement, as a parenthesis: model, images/s, GFLOP/s, precision, device."""
+        busy = (f"; other work shared the CPU while it was timed (its threads got {self.cpu_share:.0%} of it), so "
+                f"the estimate may be off" if self.busy else "")
         return (f"{self.model} measured here at {self.images_per_second:,.0f} images/s, {self.gflops:,.1f} GFLOP/s "
-                f"effective, {self.precision}, {self.device}")
+                f"effective, {self.precision}, {self.device}{busy}")
 
 
 def duration(seconds: float) -> str:
@@ -64,7 +80,12 @@ def estimate_training(configs: list[TrainConfig], steps: int = STEPS, warmup: in
     missing data."""
     flops = [training_flops_per_image(cfg) for cfg in configs]
     costliest = max(range(len(configs)), key=flops.__getitem__)
-    rate, _, trainer = measure_engine(configs[costliest], steps, warmup)
+    with tempfile.TemporaryDirectory() as scratch:
+        trainer = Trainer(configs[costliest], scratch, progress=False, log=lambda *_: None)
+        trainer.setup()
+        wall, cpu = time.perf_counter(), time.process_time()
+        rate, _ = time_engine(trainer, steps, warmup)
+        share = (time.process_time() - cpu) / ((time.perf_counter() - wall) * torch.get_num_threads())
     flop_rate = rate * flops[costliest]
     about = trainer.loaders.description  # the images test_error is measured on
     eval_images = about.get(f"{about.get('test_error_on')}_images") or about.get("test_images", 0)
@@ -75,4 +96,5 @@ def estimate_training(configs: list[TrainConfig], steps: int = STEPS, warmup: in
         images = cfg.optim.iterations * cfg.optim.batch_size + (evaluations(cfg) + 1) * eval_images / 3
         total += images * per_image
     return TrainingEstimate(total / flop_rate, configs[costliest].model.name, rate, flop_rate / 1e9,
-                            trainer.precision, device_name(trainer.device), trainer.train_images, eval_images)
+                            trainer.precision, device_name(trainer.device), trainer.train_images, eval_images,
+                            share if trainer.device.type == "cpu" else None)

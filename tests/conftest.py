@@ -3,6 +3,7 @@ subset warnings, and the ``gpu`` marker's skip. Builders live in ``helpers.py``.
 
 from __future__ import annotations
 
+import os
 import warnings
 from pathlib import Path
 
@@ -10,6 +11,10 @@ import pytest
 import torch
 
 from helpers import make_cifar_folder, make_image_folder
+
+if os.environ.get("PYTEST_XDIST_WORKER"):  # pytest -n N: N workers share the cores, one thread each
+    os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = "1"  # and the processes they start
+    torch.set_num_threads(1)
 
 
 def pytest_collection_modifyitems(config, items):

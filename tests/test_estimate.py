@@ -8,7 +8,7 @@ import pytest
 from resnet_study import estimate as estimate_module
 from resnet_study.bench import training_flops_per_image
 from resnet_study.config import make_config
-from resnet_study.estimate import duration, estimate_training, evaluations
+from resnet_study.estimate import TrainingEstimate, duration, estimate_training, evaluations
 from resnet_study.sweep import Sweep, cpu_estimate
 
 
@@ -18,17 +18,14 @@ def config(cifar_dir, model, **extra):
     return make_config("quick", {**values, **extra})
 
 
-def test_each_run_costs_its_flops_at_the_rate_measured_on_the_costliest(cifar_dir, tmp_path, monkeypatch):
+def test_each_run_costs_its_flops_at_the_rate_measured_on_the_costliest(cifar_dir, monkeypatch):
     timed = []
 
-    def measure(cfg, steps, warmup):  # a fixed rate, so that the arithmetic is what is tested
-        from resnet_study.training.loop import Trainer
-        timed.append(cfg.model.name)
-        trainer = Trainer(cfg, str(tmp_path / "scratch"), progress=False, log=lambda *_: None)
-        trainer.setup()
-        return 100.0, 0.0, trainer
+    def time_engine(trainer, steps, warmup):  # a fixed rate, so that the arithmetic is what is tested
+        timed.append(trainer.cfg.model.name)
+        return 100.0, 0.0
 
-    monkeypatch.setattr(estimate_module, "measure_engine", measure)
+    monkeypatch.setattr(estimate_module, "time_engine", time_engine)
     small, large = config(cifar_dir, "cifar_resnet8"), config(cifar_dir, "cifar_plain14", iterations=40)
     result = estimate_training([small, large])
     assert timed == ["cifar_plain14"]  # only the costliest net is timed
@@ -47,7 +44,17 @@ def test_each_run_costs_its_flops_at_the_rate_measured_on_the_costliest(cifar_di
 def test_a_real_measurement_names_the_net_precision_and_cpu(cifar_dir):
     result = estimate_training([config(cifar_dir, "cifar_resnet8")], steps=2, warmup=1)
     assert result.seconds > 0 and result.images_per_second > 0 and result.model == "cifar_resnet8"
-    assert result.precision in ("fp32", "bf16") and result.device.startswith("cpu")
+    assert result.precision in ("fp32", "bf16") and result.device.startswith("cpu (") and 0 < result.cpu_share <= 1.5
+
+
+def test_steps_timed_while_other_work_shared_the_cpu_say_so():
+    values = dict(seconds=60, model="cifar_plain56", images_per_second=50, gflops=37.5, precision="fp32",
+                  device="AMD EPYC, 2 threads", train_images=4653, eval_images=517)
+    crowded, quiet = TrainingEstimate(**values, cpu_share=0.4), TrainingEstimate(**values, cpu_share=0.97)
+    assert crowded.busy
+    assert "other work shared the CPU while it was timed (its threads got 40% of it)" in crowded.measured()
+    assert not quiet.busy and "other work" not in quiet.measured()
+    assert not TrainingEstimate(**values).busy  # a GPU's steps: no CPU share
 
 
 @pytest.mark.parametrize("seconds,said", [(0.2, "1 s"), (40, "40 s"), (600, "10 minutes"), (4 * 3600, "4.0 hours")])

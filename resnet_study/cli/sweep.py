@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         check_recipe(sweep)  # one recipe per folder: another one is refused before anything is written
     sweep.check_data()  # a missing data set is one sentence for the sweep, not a failure per run
     if estimate := cpu_estimate(sweep):
-        print(f"note: {estimate.text}")
+        print(f"note: {estimate.text}", flush=True)
         if estimate.hours >= ASK_HOURS and sys.stdin.isatty() and not _confirm("start it anyway? [y/N] "):
             print("not started; nothing was written")
             return 0

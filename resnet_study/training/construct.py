@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import copy
 import platform
-import subprocess
 import time
 from pathlib import Path
 
@@ -35,7 +34,7 @@ from ..models.cifar import check_deepening
 from ..models.published import published_weights
 from ..models.constructed import added_blocks, freeze_bn_statistics
 from .artefacts import CHECKPOINT, CURVES
-from .device import resolve_device
+from .device import cpu_model, resolve_device
 from .evaluate import error_on
 from .loop import Trainer
 
@@ -151,16 +150,6 @@ class Construction:
                                not is_path(self.weights), ARMS[arm])
             self._write(pd.DataFrame(rows, columns=COLUMNS))
         return pd.DataFrame(rows, columns=COLUMNS)
-
-
-def cpu_model() -> str:
-    """``lscpu``'s model name (the hardware of a CPU run), else the platform's processor."""
-    try:
-        text = subprocess.run(["lscpu"], capture_output=True, text=True, timeout=10).stdout
-    except (OSError, subprocess.SubprocessError):
-        text = ""
-    names = [line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("Model name")]
-    return names[0] if names else platform.processor() or platform.machine()
 
 
 def construct(cfg: TrainConfig, source: str, weights: str, out: str | Path, **kwargs) -> pd.DataFrame:

@@ -1,10 +1,12 @@
-"""Where a run trains: device names, torchrun's environment, the CPU's bf16 support."""
+"""Where a run trains: device names, the CPU's model (lscpu) and bf16 support, torchrun's environment."""
 
 from __future__ import annotations
 
+import functools
 import os
 import platform
 import re
+import subprocess
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -52,12 +54,23 @@ def join_process_group(device: torch.device, local_rank: int, world: int) -> tor
 
 
 def device_name(device: torch.device) -> str:
-    """The GPU's marketing name, or the CPU's architecture and the threads torch uses."""
+    """The GPU's marketing name, or the CPU's model (lscpu) and the threads torch uses."""
     if device.type == "cuda":
         return torch.cuda.get_device_name(device)
     if device.type == "mps":
         return f"Apple GPU (mps, {platform.machine()})"
-    return f"cpu ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)"
+    return f"cpu ({cpu_model()}, {torch.get_num_threads()} threads)"
+
+
+@functools.cache  # one lscpu per process
+def cpu_model() -> str:
+    """``lscpu``'s model name (the hardware of a CPU run), else the platform's processor."""
+    try:
+        text = subprocess.run(["lscpu"], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        text = ""
+    names = [line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("Model name")]
+    return names[0] if names else platform.processor() or platform.machine()
 
 
 def cpu_has_native_bf16(cpuinfo: str | Path = "/proc/cpuinfo") -> bool:

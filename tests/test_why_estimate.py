@@ -67,9 +67,9 @@ def test_timing_leaves_the_random_state_as_it_was(cifar_dir):
     images = fixed_images(cifar_dir, 8, seed=0)
     torch.manual_seed(3)
     before = torch.get_rng_state()
-    rates = seconds_per_image({"cifar_plain8": 8, "cifar_resnet8": 8, "cifar_plain14": 8}, probe, images.images,
+    rates, share = seconds_per_image({"cifar_plain8": 8, "cifar_resnet8": 8, "cifar_plain14": 8}, probe, images.images,
                               images.labels, 8, "fp32", torch.device("cpu"))
     assert torch.equal(torch.get_rng_state(), before)
-    assert sorted(rates) == [8, 14]
+    assert sorted(rates) == [8, 14] and 0 < share
     for depth, (whole, blocks) in rates.items():  # lesion's probe times each block too
         assert len(blocks) == (depth - 2) // 2 and np.isfinite(whole) and 0 < blocks.sum() < whole

@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from ..estimate import duration
+from ..estimate import BUSY_SHARE, duration
 
 MIN_SECONDS = 0.5  # timed per depth at most, and no longer than the work at that depth: a few seconds in all
 
@@ -52,11 +52,12 @@ def _sync(device: torch.device) -> None:
 
 
 def seconds_per_image(models: dict[str, float], probe: Callable, images: np.ndarray, labels: np.ndarray, batch: int,
-                      precision: str, device: torch.device) -> dict[int, tuple[float, np.ndarray]]:
+                      precision: str, device: torch.device) -> tuple[dict, float | None]:
     """By depth: seconds per image of ``probe(model, x, y, precision)`` on a batch of ``batch`` images
     (uint8 (N, 3, 32, 32), repeated when fewer), and of each block where the probe returns each
-    block's seconds (else an empty array). ``models``: net name -> the images planned on it; the first
-    net of each depth is timed, for ``MIN_SECONDS`` or its planned images, after one warm-up batch."""
+    block's seconds (else an empty array): {depth: (seconds, array)}; and the share of the CPU the
+    timing got (None on a GPU). ``models``: net name -> the images planned on it; the first net of
+    each depth is timed, for ``MIN_SECONDS`` or its planned images, after one warm-up batch."""
     from ..models import create_model, model_info
 
     index = np.arange(batch) % len(images)
@@ -68,6 +69,7 @@ def seconds_per_image(models: dict[str, float], probe: Callable, images: np.ndar
         by_depth.setdefault(depth, name)
         planned[depth] = planned.get(depth, 0) + count
     rates, warm = {}, False
+    wall, cpu = time.perf_counter(), time.process_time()
     for depth, name in sorted(by_depth.items()):
         with torch.random.fork_rng(devices=[]):
             model = create_model(name).to(device).eval()
@@ -80,7 +82,10 @@ def seconds_per_image(models: dict[str, float], probe: Callable, images: np.ndar
             _sync(device)
             count += batch
         rates[depth] = ((time.perf_counter() - start) / count, blocks / count)
-    return rates
+    # CPU time the timing got over what its threads could have had (as resnet_study.estimate): under
+    # BUSY_SHARE, other work shared the cores and the estimate may be many times too long
+    share = (time.process_time() - cpu) / ((time.perf_counter() - wall) * torch.get_num_threads())
+    return rates, (share if device.type == "cpu" else None)
 
 
 def estimate(analysis: str, work: list[Work], module, images: np.ndarray, labels: np.ndarray, batch: int,
@@ -97,7 +102,7 @@ def estimate(analysis: str, work: list[Work], module, images: np.ndarray, labels
     models = {}
     for w in work:
         models[w.model] = models.get(w.model, 0.0) + w.images
-    per_image = seconds_per_image(models, module.probe, images, labels, batch, precision, device)
+    per_image, share = seconds_per_image(models, module.probe, images, labels, batch, precision, device)
     cost = {}
     for w in work:
         depth = model_info(w.model).depth
@@ -107,8 +112,11 @@ def estimate(analysis: str, work: list[Work], module, images: np.ndarray, labels
     main = max(cost, key=cost.get)  # the depth that takes most of the time, whose rate is shown
     shown = next(w.model for w in work if model_info(w.model).depth == main)
     scope = "here for what is left" if resumed else "here"
+    crowded = share is not None and share < BUSY_SHARE and seconds > 60  # a tiny net leaves threads idle anyway
+    busy = (f"; other work shared the CPU while it was timed (its threads got {share:.0%} of it), so the estimate "
+            f"may be off" if crowded else "")
     return Estimate(seconds, passes, (
         f"estimate: about {duration(seconds)} {scope} ({analysis}: {passes:,} image passes of "
         f"{len(work)} nets; measured {1 / per_image[main][0]:,.0f} images/s {module.PROBE} on "
-        f"{shown}, {precision}, batches of {batch}, {where})"))
+        f"{shown}, {precision}, batches of {batch}, {where}{busy})"))
 

@@ -52,10 +52,21 @@ class TrainingEstimate:
 
     def measured(self) -> str:
         """The measurement, as a parenthesis: model, images/s, GFLOP/s, precision, device."""
-        busy = (f"; other work shared the CPU while it was timed (its threads got {self.cpu_share:.0%} of it), so "
-                f"the estimate may be off" if self.busy else "")
+        busy = crowded_note(self.cpu_share) if self.busy else ""
         return (f"{self.model} measured here at {self.images_per_second:,.0f} images/s, {self.gflops:,.1f} GFLOP/s "
                 f"effective, {self.precision}, {self.device}{busy}")
+
+
+def cpu_share(wall: float, cpu: float) -> float:
+    """The CPU time this process got since ``wall, cpu = time.perf_counter(), time.process_time()``, over
+    the wall time its torch threads could have had: under ``BUSY_SHARE``, other work shared the cores."""
+    return (time.process_time() - cpu) / ((time.perf_counter() - wall) * torch.get_num_threads())
+
+
+def crowded_note(share: float) -> str:
+    """The clause an estimate adds when its timing got only ``share`` of the CPU."""
+    return (f"; other work shared the CPU while it was timed (its threads got {share:.0%} of it), so the estimate "
+            f"may be off")
 
 
 def duration(seconds: float) -> str:
@@ -85,7 +96,7 @@ def estimate_training(configs: list[TrainConfig], steps: int = STEPS, warmup: in
         trainer.setup()
         wall, cpu = time.perf_counter(), time.process_time()
         rate, _ = time_engine(trainer, steps, warmup)
-        share = (time.process_time() - cpu) / ((time.perf_counter() - wall) * torch.get_num_threads())
+        share = cpu_share(wall, cpu)
     flop_rate = rate * flops[costliest]
     about = trainer.loaders.description  # the images test_error is measured on
     eval_images = about.get(f"{about.get('test_error_on')}_images") or about.get("test_images", 0)

@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from ..estimate import BUSY_SHARE, duration
+from ..estimate import BUSY_SHARE, cpu_share, crowded_note, duration
 
 MIN_SECONDS = 0.5  # timed per depth at most, and no longer than the work at that depth: a few seconds in all
 
@@ -84,7 +84,7 @@ def seconds_per_image(models: dict[str, float], probe: Callable, images: np.ndar
         rates[depth] = ((time.perf_counter() - start) / count, blocks / count)
     # CPU time the timing got over what its threads could have had (as resnet_study.estimate): under
     # BUSY_SHARE, other work shared the cores and the estimate may be many times too long
-    share = (time.process_time() - cpu) / ((time.perf_counter() - wall) * torch.get_num_threads())
+    share = cpu_share(wall, cpu)
     return rates, (share if device.type == "cpu" else None)
 
 
@@ -113,8 +113,7 @@ def estimate(analysis: str, work: list[Work], module, images: np.ndarray, labels
     shown = next(w.model for w in work if model_info(w.model).depth == main)
     scope = "here for what is left" if resumed else "here"
     crowded = share is not None and share < BUSY_SHARE and seconds > 60  # a tiny net leaves threads idle anyway
-    busy = (f"; other work shared the CPU while it was timed (its threads got {share:.0%} of it), so the estimate "
-            f"may be off" if crowded else "")
+    busy = crowded_note(share) if crowded else ""
     return Estimate(seconds, passes, (
         f"estimate: about {duration(seconds)} {scope} ({analysis}: {passes:,} image passes of "
         f"{len(work)} nets; measured {1 / per_image[main][0]:,.0f} images/s {module.PROBE} on "

@@ -6,30 +6,23 @@ image passes estimated before the run began (``analyses.estimate``) beside them.
 from __future__ import annotations
 
 import os
-import platform
-import subprocess
 import time
 from pathlib import Path
 
 import torch
 
 from ..io import git_commit, read_json, write_json
+from ..training.device import cpu_model
 
 
 def cpu_description() -> str:
     """``lscpu``'s model name, core count and the bf16/AVX flags that decide the precision."""
     try:
-        text = subprocess.run(["lscpu"], capture_output=True, text=True, timeout=10).stdout
-        model = next((line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("Model name")),
-                     platform.processor() or "unknown CPU")
-    except (OSError, subprocess.SubprocessError):
-        model = platform.processor() or "unknown CPU"
-    try:
         flags = set(Path("/proc/cpuinfo").read_text().split())
     except OSError:
         flags = set()
     named = [f for f in ("avx2", "avx512f", "avx512_bf16", "amx_bf16") if f in flags]
-    return f"{model}, {os.cpu_count()} cores, flags {' '.join(named) or 'none of avx2/avx512_bf16'}"
+    return f"{cpu_model()}, {os.cpu_count()} cores, flags {' '.join(named) or 'none of avx2/avx512_bf16'}"
 
 
 class Provenance:
